@@ -1,0 +1,1 @@
+"""Thin console-script entry points, one per pre-commit hook."""

@@ -1,0 +1,3 @@
+from mlwarden.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,73 @@
+"""The interface every check implements, and the context the core hands it.
+
+A check never prints and never exits: it yields Findings (and may add notes to the report)."""
+
+from __future__ import annotations
+
+import abc
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from mlwarden.core.config import Config
+from mlwarden.core.files import Matcher, iter_files, relpath
+from mlwarden.core.findings import Finding, Rule
+from mlwarden.core.options import Option
+
+
+@dataclass
+class Context:
+    """What a check gets: the paths to look at, resolved options, config, and a place for notes."""
+
+    paths: Sequence[str]
+    root: Path
+    config: Config
+    options: Mapping[str, Any]
+    exclude: Sequence[str] = ()
+    notes: list[str] = field(default_factory=list)  # shown on stderr in text mode, kept in json/sarif
+    meta: dict[str, Any] = field(default_factory=dict)  # extra report data (e.g. database used)
+    rewritten: list[str] = field(default_factory=list)  # files a fix rewrote (exit 1 like a formatter)
+    use_git: bool = True
+
+    def opt(self, name: str) -> Any:
+        return self.options[name]
+
+    def files(self, match: Matcher | None = None) -> Iterator[Path]:
+        return iter_files(self.paths, root=self.root, match=match, exclude=self.exclude,
+                          use_git=self.use_git)
+
+    def display(self, path: Path | str) -> str:
+        return relpath(Path(path), self.root)
+
+    def note(self, message: str) -> None:
+        self.notes.append(message)
+
+    def progress(self, message: str) -> None:
+        """Transient progress on an interactive terminal only."""
+        if sys.stderr.isatty():
+            sys.stderr.write(f"\r\x1b[K{message}")
+            sys.stderr.flush()
+
+
+class Check(abc.ABC):
+    """One check = one hook id = one CLI subcommand = one console script."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    rules: ClassVar[tuple[Rule, ...]]
+    options: ClassVar[tuple[Option, ...]] = ()
+    # extra output formats only this check offers: name -> "module:function"
+    formats: ClassVar[Mapping[str, str]] = {}
+
+    def matcher(self) -> Matcher | None:
+        """Which files found by walking a directory this check looks at (None: all)."""
+        return None
+
+    def default_paths(self) -> Sequence[str]:
+        return (".",)
+
+    @abc.abstractmethod
+    def run(self, ctx: Context) -> Iterable[Finding]:
+        """Yield findings. Raise an MlwardenError for a failure that makes the whole run meaningless."""

@@ -1,0 +1,218 @@
+"""The umbrella command ``mlwarden <check> [PATHS...]`` and the shared run loop behind every hook.
+
+Exit codes: 0 clean, 1 findings at or above ``--fail-on`` (or a file rewritten), 2 usage or I/O error.
+Every MlwardenError is caught here, once, and printed as one line; no traceback reaches a user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from mlwarden import __version__
+from mlwarden.core.errors import MlwardenError, UsageError
+from mlwarden.core.findings import Finding, Severity, sort_findings
+from mlwarden.core.options import Option, add_to_parser, resolve
+
+GENERAL_OPTIONS: tuple[Option, ...] = (
+    Option("fail-on", "severity", Severity.LOW,
+           "exit 1 when a finding is at or above this severity (critical, high, medium, low, info)",
+           metavar="SEVERITY"),
+    Option("format", "str", "text", "output format: text, json, sarif, github, gitlab (some checks add more)",
+           metavar="FORMAT"),
+    Option("output", "str", None, "write the report to FILE instead of standard output", metavar="FILE",
+           config=False, short="-o"),
+    Option("exclude", "list", (), "glob of paths to skip (relative to the project root)", metavar="GLOB"),
+)
+
+# Environment variable for the config file; the CLI flag is --config.
+CONFIG_ENV = "MLWARDEN_CONFIG"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse's own exit(2) with our one-line style
+        raise UsageError(f"{self.prog}: {message}")
+
+
+class _CheckKeys(Mapping[str, Sequence[str]]):
+    """Option names per check, importing a check only when its table is present in the config."""
+
+    def __getitem__(self, name: str) -> Sequence[str]:
+        from mlwarden.checks import REGISTRY, load_check
+
+        if name not in REGISTRY:
+            raise KeyError(name)
+        return [o.name for o in load_check(name).options if o.config]
+
+    def __iter__(self) -> Iterator[str]:
+        from mlwarden.checks import REGISTRY
+
+        return iter(REGISTRY)
+
+    def __len__(self) -> int:
+        from mlwarden.checks import REGISTRY
+
+        return len(REGISTRY)
+
+    def __contains__(self, name: object) -> bool:
+        from mlwarden.checks import REGISTRY
+
+        return name in REGISTRY
+
+
+def build_check_parser(name: str, prog: str | None = None) -> tuple[argparse.ArgumentParser, Any]:
+    from mlwarden.checks import load_check
+
+    check = load_check(name)
+    parser = _Parser(prog=prog or f"mlwarden {name}", description=check.description)
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="files or directories to check (default: the current directory)")
+    parser.add_argument("--config", metavar="FILE", default=None,
+                        help=f"config file (default: nearest mlwarden.toml or pyproject.toml) [env {CONFIG_ENV}]")
+    add_to_parser(parser, GENERAL_OPTIONS)
+    add_to_parser(parser, check.options)
+    return parser, check
+
+
+def load_config_for(explicit: str | None, start: Path) -> Any:
+    from mlwarden.core.config import load_config
+
+    return load_config(explicit or os.environ.get(CONFIG_ENV) or None, start,
+                       [o.name for o in GENERAL_OPTIONS if o.config], _CheckKeys())
+
+
+def run_check(name: str, argv: Sequence[str] | None = None, prog: str | None = None) -> int:
+    """Entry point of one check (used by ``mlwarden <check>`` and by the hook console scripts)."""
+    try:
+        return _run_check(name, list(sys.argv[1:] if argv is None else argv), prog)
+    except MlwardenError as exc:
+        print(f"mlwarden: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("mlwarden: interrupted", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 2
+
+
+def _run_check(name: str, argv: list[str], prog: str | None) -> int:
+    from mlwarden.checks.base import Context
+
+    parser, check = build_check_parser(name, prog)
+    args = parser.parse_args(argv)
+    cfg = load_config_for(args.config, Path.cwd())
+    cli_values = vars(args)
+    general = resolve(GENERAL_OPTIONS, cli_values, cfg.general, cfg.origin)
+    own = resolve(check.options, cli_values, cfg.for_check(name), f"{cfg.origin} [{name}]")
+    fmt = general["format"]
+    if fmt not in _format_names(check):
+        raise UsageError(f"unknown format {fmt!r} (choose from {', '.join(sorted(_format_names(check)))})")
+    root = Path.cwd()
+    ctx = Context(paths=args.paths or list(check.default_paths()), root=root, config=cfg,
+                  options={**general, **own}, exclude=tuple(general["exclude"]))
+    findings = list(check.run(ctx))
+    return finish(ctx, [name], findings, general, check_formats=check.formats,
+                  all_rules=check.rules)
+
+
+def _format_names(check: Any) -> set[str]:
+    from mlwarden.formats import FORMATS
+
+    return set(FORMATS) | set(check.formats)
+
+
+def finish(ctx: Any, checks: Sequence[str], findings: list[Finding], general: Mapping[str, Any],
+           check_formats: Mapping[str, str] | None = None, all_rules: Sequence[Any] = ()) -> int:
+    """Suppress, sort, render, write, and compute the exit code."""
+    from mlwarden.core import suppress
+    from mlwarden.formats import Report, get
+
+    cfg = ctx.config
+    kept = suppress.apply(findings, cfg.suppressions, root=ctx.root,
+                          config_path=ctx.display(cfg.path) if cfg.path else None)
+    ordered = sort_findings(kept)
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\x1b[K")
+    out_path = general.get("output")
+    fmt = general["format"]
+    color = fmt == "text" and not out_path and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    report = Report(findings=ordered, checks=checks, notes=ctx.notes, meta=ctx.meta, color=color,
+                    all_rules=all_rules)
+    text = get(fmt, check_formats)(report)
+    if out_path:
+        from mlwarden.core.fileio import atomic_write_text
+
+        atomic_write_text(Path(out_path), text)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    if ctx.notes and fmt in ("text", "github"):
+        for n in ctx.notes:
+            print(f"mlwarden: {n}", file=sys.stderr)
+    threshold: Severity = general["fail-on"]
+    failed = any(f.level >= threshold for f in ordered)
+    return 1 if failed or ctx.rewritten else 0
+
+
+def _top_parser() -> argparse.ArgumentParser:
+    from mlwarden.checks import REGISTRY
+
+    parser = _Parser(prog="mlwarden", description="Supply-chain checks for machine-learning projects.")
+    parser.add_argument("--version", action="version", version=f"mlwarden {__version__}")
+    parser.add_argument("command", choices=[*REGISTRY, *EXTRA_COMMANDS, "rules"], metavar="COMMAND",
+                        help="one of: " + ", ".join([*REGISTRY, *EXTRA_COMMANDS, "rules"]))
+    return parser
+
+
+# Commands that are not checks: name -> "module:function" taking argv and returning an exit code.
+EXTRA_COMMANDS: dict[str, str] = {
+    "scan": "mlwarden.scan:main",
+    "db": "mlwarden.checks.audit.db:main",
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    from mlwarden.checks import REGISTRY
+
+    if not args or args[0] in ("-h", "--help"):
+        _top_parser().print_help()
+        return 0 if args else 2
+    if args[0] == "--version":
+        print(f"mlwarden {__version__}")
+        return 0
+    cmd, rest = args[0], args[1:]
+    if cmd in REGISTRY:
+        return run_check(cmd, rest)
+    if cmd in EXTRA_COMMANDS:
+        import importlib
+
+        module, _, attr = EXTRA_COMMANDS[cmd].partition(":")
+        try:
+            fn = getattr(importlib.import_module(module), attr)
+        except ImportError:
+            print(f"mlwarden: error: command {cmd!r} is not available in this build", file=sys.stderr)
+            return 2
+        rc: int = fn(rest)
+        return rc
+    if cmd == "rules":
+        return _list_rules()
+    print(f"mlwarden: error: unknown command {cmd!r} (choose from "
+          f"{', '.join([*REGISTRY, *EXTRA_COMMANDS, 'rules'])})", file=sys.stderr)
+    return 2
+
+
+def _list_rules() -> int:
+    from mlwarden.checks import available, load_check
+    from mlwarden.core.rules import CORE_RULES
+
+    rules = list(CORE_RULES)
+    for name in available():
+        rules.extend(load_check(name).rules)
+    for r in sorted(rules, key=lambda r: r.id):
+        print(f"{r.id}  {r.slug:<28} {r.severity.label:<8} {r.title}")
+    return 0

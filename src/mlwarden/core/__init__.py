@@ -1,0 +1,1 @@
+"""What every check shares: findings, errors, options, config, suppression, file discovery."""

@@ -1,0 +1,179 @@
+"""Configuration: ``[tool.mlwarden]`` in pyproject.toml or a ``mlwarden.toml`` (top level = the same table).
+
+Layout::
+
+    [tool.mlwarden]
+    fail-on = "high"
+    exclude = ["tests/fixtures/**"]
+
+    [[tool.mlwarden.suppress]]
+    rule = "unpinned"            # id or slug
+    paths = ["requirements/dev.txt"]   # optional globs
+    reason = "dev tools float"   # required
+    expires = 2027-01-31         # optional; an expired entry is itself reported
+
+    [tool.mlwarden.check-pins]   # one table per check; keys are that check's options
+    trusted-indexes = ["https://download.pytorch.org/whl/cu121"]
+
+Unknown keys are an error naming the key.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlwarden.core.errors import ConfigError, InputError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+
+@dataclass(frozen=True)
+class Suppression:
+    rule: str  # id or slug
+    reason: str
+    paths: tuple[str, ...] = ()
+    expires: _dt.date | None = None
+    line: int | None = None  # where it is declared, for the expiry finding
+
+
+@dataclass
+class Config:
+    path: Path | None = None  # the file it came from, None when there is none
+    root: Path = field(default_factory=Path.cwd)  # the folder paths in config are relative to
+    general: dict[str, Any] = field(default_factory=dict)
+    checks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    suppressions: tuple[Suppression, ...] = ()
+
+    @property
+    def origin(self) -> str:
+        return str(self.path) if self.path else "(no config file)"
+
+    def for_check(self, name: str) -> dict[str, Any]:
+        return self.checks.get(name, {})
+
+
+def find_config_file(start: Path) -> Path | None:
+    """Nearest mlwarden.toml, or pyproject.toml with a [tool.mlwarden] table, from ``start`` upward
+    (stopping at a repository root)."""
+    here = start.resolve()
+    if here.is_file():
+        here = here.parent
+    for folder in (here, *here.parents):
+        cand = folder / "mlwarden.toml"
+        if cand.is_file():
+            return cand
+        pp = folder / "pyproject.toml"
+        if pp.is_file():
+            try:
+                with pp.open("rb") as fh:
+                    if "mlwarden" in tomllib.load(fh).get("tool", {}):
+                        return pp
+            except (OSError, tomllib.TOMLDecodeError):
+                pass
+        if (folder / ".git").exists():
+            break
+    return None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except OSError as exc:
+        raise InputError(f"cannot read config: {exc.strerror}", path=str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML: {exc}", path=str(path)) from None
+
+
+def load_config(
+    explicit: str | None,
+    start: Path,
+    general_keys: Sequence[str],
+    check_keys: Mapping[str, Sequence[str]],
+) -> Config:
+    """Read and validate the config. ``general_keys`` are the global option names, ``check_keys`` maps
+    each check name to its option names (all of them, so a table for a check that is not run is checked
+    too)."""
+    if explicit:
+        path: Path | None = Path(explicit)
+        assert path is not None
+        if not path.is_file():
+            raise ConfigError(f"config file not found: {explicit}")
+    else:
+        path = find_config_file(start)
+    if path is None:
+        return Config(root=start.resolve() if start.is_dir() else start.resolve().parent)
+    data = _read_toml(path)
+    if path.name == "pyproject.toml":
+        table = data.get("tool", {}).get("mlwarden", {})
+        prefix = "tool.mlwarden"
+    else:
+        table = data
+        prefix = ""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{prefix or 'config'} must be a table", path=str(path))
+    cfg = Config(path=path, root=path.resolve().parent)
+
+    def keyname(*parts: str) -> str:
+        return ".".join(p for p in (prefix, *parts) if p)
+
+    for key, value in table.items():
+        if key in check_keys:
+            if not isinstance(value, dict):
+                raise ConfigError(f"{keyname(key)} must be a table", path=str(path))
+            allowed = set(check_keys[key])
+            for sub in value:
+                if sub not in allowed:
+                    raise ConfigError(f"unknown key {keyname(key, sub)!r}", path=str(path))
+            cfg.checks[key] = dict(value)
+        elif key == "suppress":
+            cfg.suppressions = _suppressions(value, path, keyname("suppress"))
+        elif key in general_keys:
+            cfg.general[key] = value
+        else:
+            raise ConfigError(f"unknown key {keyname(key)!r}", path=str(path))
+    return cfg
+
+
+def _suppressions(value: Any, path: Path, where: str) -> tuple[Suppression, ...]:
+    if not isinstance(value, list):
+        raise ConfigError(f"{where} must be an array of tables ([[{where}]])", path=str(path))
+    out = []
+    for i, item in enumerate(value, 1):
+        if not isinstance(item, dict):
+            raise ConfigError(f"{where} entry {i} must be a table", path=str(path))
+        for k in item:
+            if k not in ("rule", "reason", "paths", "expires"):
+                raise ConfigError(f"unknown key {where}[{i}].{k!r}", path=str(path))
+        rule, reason = item.get("rule"), item.get("reason")
+        if not isinstance(rule, str) or not rule:
+            raise ConfigError(f"{where} entry {i} needs a rule (id or slug)", path=str(path))
+        if not isinstance(reason, str) or not reason.strip():
+            raise ConfigError(f"{where} entry {i} ({rule}) needs a reason", path=str(path))
+        paths = item.get("paths", [])
+        if isinstance(paths, str):
+            paths = [paths]
+        if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+            raise ConfigError(f"{where} entry {i} ({rule}): paths must be a list of globs", path=str(path))
+        expires = item.get("expires")
+        if expires is not None:
+            if isinstance(expires, str):
+                try:
+                    expires = _dt.date.fromisoformat(expires)
+                except ValueError:
+                    raise ConfigError(f"{where} entry {i} ({rule}): expires must be a date YYYY-MM-DD",
+                                      path=str(path)) from None
+            elif isinstance(expires, _dt.datetime):
+                expires = expires.date()
+            elif not isinstance(expires, _dt.date):
+                raise ConfigError(f"{where} entry {i} ({rule}): expires must be a date", path=str(path))
+        out.append(Suppression(rule=rule, reason=reason, paths=tuple(paths), expires=expires, line=None))
+    return tuple(out)

@@ -1,0 +1,108 @@
+"""The one finding model every check produces and every format renders."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from mlwarden.core.errors import UsageError
+
+
+class Severity(enum.IntEnum):
+    """Ordered severities: a larger value is more severe."""
+
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, value: str | Severity) -> Severity:
+        if isinstance(value, Severity):
+            return value
+        try:
+            return cls[str(value).strip().upper()]
+        except KeyError:
+            choices = ", ".join(s.label for s in cls)
+            raise UsageError(f"unknown severity {value!r} (choose from {choices})") from None
+
+    @property
+    def security_severity(self) -> str:
+        """CVSS-like score GitHub code scanning maps back to this severity."""
+        return {0: "0.0", 1: "2.0", 2: "5.0", 3: "7.5", 4: "9.5"}[int(self)]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule: stable id (``MLW`` + 3 digits), slug, default severity, and help for reports."""
+
+    id: str
+    slug: str
+    severity: Severity
+    title: str
+    help: str
+    cwe: tuple[int, ...] = ()
+    check: str = ""
+
+    def __post_init__(self) -> None:
+        if not (len(self.id) == 6 and self.id.startswith("MLW") and self.id[3:].isdigit()):
+            raise ValueError(f"bad rule id {self.id!r}")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem at one place. ``line``/``column`` are 1-based, or None for a whole file."""
+
+    rule: Rule
+    path: str
+    message: str
+    severity: Severity | None = None
+    line: int | None = None
+    column: int | None = None
+    hint: str = ""
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.rule.id
+
+    @property
+    def slug(self) -> str:
+        return self.rule.slug
+
+    @property
+    def level(self) -> Severity:
+        return self.severity if self.severity is not None else self.rule.severity
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.path, self.line or 0, self.column or 0, self.rule.id, self.message)
+
+    def with_severity(self, severity: Severity) -> Finding:
+        return replace(self, severity=severity)
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Deterministic order (path, line, column, id, message) with exact duplicates removed."""
+    seen: set[tuple[Any, ...]] = set()
+    out: list[Finding] = []
+    for f in sorted(findings, key=Finding.sort_key):
+        key = (f.sort_key(), f.level, f.hint)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def rules_of(findings: Iterable[Finding]) -> list[Rule]:
+    """The distinct rules used by ``findings``, sorted by id."""
+    by_id: dict[str, Rule] = {}
+    for f in findings:
+        by_id.setdefault(f.rule.id, f.rule)
+    return [by_id[k] for k in sorted(by_id)]
