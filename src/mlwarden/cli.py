@@ -72,7 +72,8 @@ def build_check_parser(name: str, prog: str | None = None) -> tuple[argparse.Arg
     parser.add_argument("paths", nargs="*", metavar="PATH",
                         help="files or directories to check (default: the current directory)")
     parser.add_argument("--config", metavar="FILE", default=None,
-                        help=f"config file (default: nearest mlwarden.toml or pyproject.toml) [env {CONFIG_ENV}]")
+                        help="config file (default: nearest mlwarden.toml or pyproject.toml) "
+                             f"[env {CONFIG_ENV}]")
     add_to_parser(parser, GENERAL_OPTIONS)
     add_to_parser(parser, check.options)
     return parser, check

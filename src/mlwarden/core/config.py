@@ -86,7 +86,8 @@ def find_config_file(start: Path) -> Path | None:
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            data: dict[str, Any] = tomllib.load(fh)
+            return data
     except OSError as exc:
         raise InputError(f"cannot read config: {exc.strerror}", path=str(path)) from None
     except tomllib.TOMLDecodeError as exc:

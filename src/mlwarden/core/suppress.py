@@ -71,7 +71,8 @@ def apply(
         if s.expires is not None and s.expires < today:
             out.append(Finding(
                 rule=SUPPRESSION_EXPIRED, path=config_path or "mlwarden.toml", line=s.line,
-                message=f"suppression of {s.rule} expired on {s.expires.isoformat()} (reason was: {s.reason})",
+                message=f"suppression of {s.rule} expired on {s.expires.isoformat()} "
+                        f"(reason was: {s.reason})",
                 hint="fix the findings it hid, or renew the expiry date with a fresh reason",
                 data={"rule": s.rule, "expires": s.expires.isoformat()},
             ))

@@ -13,8 +13,17 @@ from pathlib import Path, PurePosixPath
 
 from mlwarden.sources.model import Dependency, IndexSetting, Manifest, Problem
 
-__all__ = ["Dependency", "IndexSetting", "Manifest", "Problem", "detect", "read", "is_manifest",
-           "READERS", "dependencies_of"]
+__all__ = [
+    "READERS",
+    "Dependency",
+    "IndexSetting",
+    "Manifest",
+    "Problem",
+    "dependencies_of",
+    "detect",
+    "is_manifest",
+    "read",
+]
 
 # (format, basename globs, "module:function"); the first matching entry wins. Globs are matched
 # case-insensitively against the file's base name.
