@@ -1,0 +1,84 @@
+"""Optional runtime validation (``--validate``) against the CycloneDX 1.6 JSON schema with ``jsonschema``.
+
+The schema files are the ones cyclonedx-python-lib ships (located without importing that library); a
+schema directory can also be given. Both libraries are optional: ``--validate`` says what is missing.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from typing import Any
+
+from mlwarden.core.errors import UsageError
+
+BOM_ID = "http://cyclonedx.org/schema/bom-1.6.schema.json"
+_BASE = "http://cyclonedx.org/schema/"
+# (our file name, cyclonedx-python-lib's file name)
+FILES = (("bom-1.6.schema.json", "bom-1.6.SNAPSHOT.schema.json"),
+         ("spdx.schema.json", "spdx.SNAPSHOT.schema.json"),
+         ("jsf-0.82.schema.json", "jsf-0.82.SNAPSHOT.schema.json"))
+
+
+def find_schema_dir() -> Path | None:
+    spec = importlib.util.find_spec("cyclonedx")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for loc in spec.submodule_search_locations:
+        res = Path(loc) / "schema" / "_res"
+        if (res / FILES[0][1]).is_file():
+            return res
+    return None
+
+
+def load_validator(schema_dir: Path | None = None) -> Any:
+    """A Draft-7 validator for CycloneDX 1.6 with the spdx and jsf schemas it references registered under
+    both their upstream names and cyclonedx-python-lib's snapshot names."""
+    try:
+        import jsonschema
+        from referencing import Registry, Resource
+        from referencing.jsonschema import DRAFT7
+    except ImportError:
+        raise UsageError("--validate needs the jsonschema package (pip install jsonschema)") from None
+    folder = schema_dir or find_schema_dir()
+    if folder is None:
+        raise UsageError("--validate needs the CycloneDX 1.6 schema files: install cyclonedx-python-lib "
+                         "(pip install cyclonedx-python-lib)")
+    resources: list[tuple[str, Any]] = []
+    bom: Any = None
+    for ours, theirs in FILES:
+        path = folder / ours if (folder / ours).is_file() else folder / theirs
+        try:
+            contents = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"cannot read schema {path}: {exc}") from None
+        res = Resource.from_contents(contents, default_specification=DRAFT7)
+        for name in (ours, theirs):
+            resources.append((_BASE + name, res))
+        if ours.startswith("bom-"):
+            bom = contents
+    registry: Any = Registry().with_resources(resources)
+    return jsonschema.Draft7Validator(bom, registry=registry, format_checker=jsonschema.FormatChecker())
+
+
+def errors(document: Any, validator: Any) -> list[str]:
+    out = []
+    for err in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path))):
+        where = "/".join(str(p) for p in err.absolute_path) or "(document)"
+        out.append(f"{where}: {err.message}")
+    return out
+
+
+def spdx_errors(text: str) -> list[str]:
+    """Validate an SPDX 2.3 JSON document with spdx-tools (when installed)."""
+    try:
+        from spdx_tools.spdx.parser.jsonlikedict.json_like_dict_parser import JsonLikeDictParser
+        from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
+    except ImportError:
+        raise UsageError("--validate with --spec spdx needs spdx-tools (pip install spdx-tools)") from None
+    try:
+        doc = JsonLikeDictParser().parse(json.loads(text))  # type: ignore[no-untyped-call]
+    except Exception as exc:  # spdx-tools raises its own SPDXParsingError and friends
+        return [f"(document): {exc}"]
+    return [m.validation_message for m in validate_full_spdx_document(doc)]
