@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -127,8 +127,12 @@ def _format_names(check: Any) -> set[str]:
 
 
 def finish(ctx: Any, checks: Sequence[str], findings: list[Finding], general: Mapping[str, Any],
-           check_formats: Mapping[str, str] | None = None, all_rules: Sequence[Any] = ()) -> int:
-    """Suppress, sort, render, write, and compute the exit code."""
+           check_formats: Mapping[str, str] | None = None, all_rules: Sequence[Any] = (),
+           on_report: Callable[[Any], None] | None = None) -> int:
+    """Suppress, sort, render, write, and compute the exit code.
+
+    ``on_report`` (used by ``mlwarden scan``) gets the final Report after the main output is written, to
+    write further reports from the same suppressed, sorted findings."""
     from mlwarden.core import suppress
     from mlwarden.formats import Report, get
 
@@ -151,6 +155,8 @@ def finish(ctx: Any, checks: Sequence[str], findings: list[Finding], general: Ma
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
+    if on_report is not None:
+        on_report(report)
     if ctx.notes and fmt in ("text", "github"):
         for n in ctx.notes:
             print(f"mlwarden: {n}", file=sys.stderr)
