@@ -11,9 +11,10 @@ Severity policy (a security engineer's defaults):
   ``[project.dependencies]`` (ranges are expected there, the lock pins); low for other declarations
   that a lock file pins (an application's pyproject, Pipfile).
 * ``missing-hash``: only for entries that can carry a hash (requirements and constraints lines, conda
-  ``pip:`` lines); high when the file has any hash, sets ``--require-hashes`` or config asks for hashes
-  (``require-hashes``), low elsewhere; never for pip-compile inputs (``*.in``), pyproject, Pipfile or lock
-  entries (lock files have ``lock-no-hash``).
+  ``pip:`` lines); high when the file has any hash, sets ``--require-hashes``, is installed together
+  with hashed files (``manifest.meta["hash_mode"]``, pip's hash-checking mode covers the whole install)
+  or config asks for hashes (``require-hashes``), low elsewhere; never for pip-compile inputs
+  (``*.in``), pyproject, Pipfile or lock entries (lock files have ``lock-no-hash``).
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ def file_has_hashes(manifest: Manifest) -> bool:
 
 
 def hashes_expected(manifest: Manifest, options: Mapping[str, Any]) -> bool:
-    return bool(options.get("require-hashes")) or manifest.hashes_required or file_has_hashes(manifest)
+    return (bool(options.get("require-hashes")) or manifest.hashes_required or file_has_hashes(manifest)
+            or bool(manifest.meta.get("hash_mode")))
 
 
 def exact_pin(dep: Dependency) -> bool:
@@ -179,7 +181,9 @@ def dependency_findings(dep: Dependency, manifest: Manifest, options: Mapping[st
     if dep.kind in HASHABLE_KINDS and not dep.hashes and not is_input_file(manifest):
         high = hashes_expected(manifest, options)
         why = ("other entries in this file have hashes" if file_has_hashes(manifest)
-               else "hashes are required" if high else "")
+               else "--require-hashes is set" if manifest.hashes_required
+               else "files installed with it have hashes" if manifest.meta.get("hash_mode")
+               else "hashes are required by config" if high else "")
         msg = f"{label} has no --hash"
         if why:
             msg += f" ({why}; pip will refuse to install it in hash-checking mode)"

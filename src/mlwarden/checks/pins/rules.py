@@ -7,7 +7,8 @@ from mlwarden.core.findings import Rule, Severity
 _C = "check-pins"
 UNPINNED = Rule("MLW301", "unpinned", Severity.HIGH, "Dependency not pinned to one exact version",
                 "Only `==VERSION` (no wildcard) or `===VERSION` pins one release; anything else lets the "
-                "resolver pick a new, possibly malicious, release at install time. Pin with `==` (and hashes).",
+                "resolver pick a new, possibly malicious, release at install time. Pin with `==` "
+                "(and hashes).",
                 cwe=(1357, 829), check=_C)
 MISSING_HASH = Rule("MLW302", "missing-hash", Severity.HIGH, "Requirement without a hash",
                     "Without `--hash=sha256:...` pip accepts any file the index serves for that version. "
@@ -19,14 +20,16 @@ VCS_UNPINNED = Rule("MLW303", "vcs-unpinned", Severity.HIGH, "VCS requirement no
                     cwe=(829,), check=_C)
 URL_NO_HASH = Rule("MLW304", "url-no-hash", Severity.HIGH, "Direct URL requirement without a hash",
                    "The file behind a URL can change; add `#sha256=<hex>` or `--hash`.", cwe=(494,), check=_C)
-INSECURE_TRANSPORT = Rule("MLW305", "insecure-transport", Severity.HIGH, "Plain-text transport (http, git, svn)",
-                          "Anyone on the network path can swap packages fetched over http://, git:// or svn://; "
-                          "use https.", cwe=(319, 494), check=_C)
-EXTRA_INDEX_URL = Rule("MLW306", "extra-index-url", Severity.HIGH, "--extra-index-url (dependency confusion)",
+INSECURE_TRANSPORT = Rule("MLW305", "insecure-transport", Severity.HIGH,
+                          "Plain-text transport (http, git, svn)",
+                          "Anyone on the network path can swap packages fetched over http://, git:// or "
+                          "svn://; use https.", cwe=(319, 494), check=_C)
+EXTRA_INDEX_URL = Rule("MLW306", "extra-index-url", Severity.HIGH,
+                       "--extra-index-url (dependency confusion)",
                        "pip merges all indexes and picks the highest version from any of them, so a public "
-                       "package with an internal name wins (torchtriton, 2022). Use one index that proxies the "
-                       "others, or pin the package to an index (uv `[tool.uv.sources]`), or list the index in "
-                       "`trusted-indexes`.", cwe=(427, 829), check=_C)
+                       "package with an internal name wins (torchtriton, 2022). Use one index that proxies "
+                       "the others, or pin the package to an index (uv `[tool.uv.sources]`), or list the "
+                       "index in `trusted-indexes`.", cwe=(427, 829), check=_C)
 INDEX_URL = Rule("MLW307", "index-url", Severity.MEDIUM, "Non-default --index-url",
                  "Everything will be installed from this index; make sure it is trusted and uses https.",
                  cwe=(829,), check=_C)
