@@ -1,0 +1,124 @@
+"""The OSV API (``POST /v1/querybatch`` with per-query paging, then ``GET /v1/vulns/{id}``), used only when
+the user asks for it (``--online`` or ``--osv-url``). Every failure is a NetworkError: a run that could not
+ask the service never reports "clean"."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from mlwarden import __version__
+from mlwarden.core.errors import NetworkError
+
+DEFAULT_URL = "https://api.osv.dev"
+BATCH = 1000  # OSV's limit of queries per querybatch request
+MAX_BODY = 64 * 1024 * 1024
+MAX_PAGES = 1000
+
+
+def _fail(url: str, what: str) -> NetworkError:
+    return NetworkError(f"OSV API {url}: {what}; nothing was audited (no result is reported as clean)")
+
+
+class OsvApi:
+    def __init__(self, base_url: str, timeout: float) -> None:
+        self.base = base_url.rstrip("/")
+        if not self.base.startswith(("http://", "https://")):
+            raise NetworkError(f"--osv-url must be an http(s) URL, not {base_url!r}")
+        self.timeout = timeout
+        self.requests = 0
+        self._vulns: dict[str, Any] = {}
+
+    def _call(self, method: str, path: str, body: Any = None) -> Any:
+        url = self.base + path
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(url, data=data, method=method, headers={  # noqa: S310
+            "Content-Type": "application/json", "Accept": "application/json",
+            "User-Agent": f"mlwarden/{__version__}"})
+        self.requests += 1
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310
+                raw = resp.read(MAX_BODY + 1)
+        except urllib.error.HTTPError as exc:
+            raise _fail(url, f"HTTP {exc.code} {exc.reason}") from None
+        except urllib.error.URLError as exc:
+            reason = exc.reason
+            if isinstance(reason, (TimeoutError, socket.timeout)):
+                raise _fail(url, f"timed out after {self.timeout:g}s") from None
+            raise _fail(url, f"cannot connect ({reason})") from None
+        except TimeoutError:
+            raise _fail(url, f"timed out after {self.timeout:g}s") from None
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            raise _fail(url, f"connection failed ({type(exc).__name__}: {exc})") from None
+        if len(raw) > MAX_BODY:
+            raise _fail(url, "response larger than 64 MiB")
+        try:
+            return json.loads(raw)
+        except (ValueError, RecursionError):
+            raise _fail(url, "response is not valid JSON") from None
+
+    def query_batch(self, queries: Sequence[tuple[str, str]]) -> list[list[str]]:
+        """Ids of the advisories affecting each (canonical name, version), in query order."""
+        out: list[list[str]] = [[] for _ in queries]
+        for start in range(0, len(queries), BATCH):
+            pending: dict[int, str | None] = {i: None for i in range(start, min(start + BATCH, len(queries)))}
+            pages = 0
+            while pending:
+                pages += 1
+                if pages > MAX_PAGES:
+                    raise _fail(self.base + "/v1/querybatch", "too many result pages")
+                order = sorted(pending)
+                body = {"queries": [self._query(queries[i], pending[i]) for i in order]}
+                doc = self._call("POST", "/v1/querybatch", body)
+                results = doc.get("results") if isinstance(doc, dict) else None
+                if not isinstance(results, list) or len(results) != len(order):
+                    raise _fail(self.base + "/v1/querybatch", "unexpected response shape")
+                nxt: dict[int, str | None] = {}
+                for i, res in zip(order, results, strict=True):
+                    if not isinstance(res, dict):
+                        raise _fail(self.base + "/v1/querybatch", "unexpected result entry")
+                    vulns = res.get("vulns") or []
+                    if not isinstance(vulns, list):
+                        raise _fail(self.base + "/v1/querybatch", "vulns is not a list")
+                    for v in vulns:
+                        if not isinstance(v, dict) or not isinstance(v.get("id"), str):
+                            raise _fail(self.base + "/v1/querybatch", "vulnerability without an id")
+                        if v["id"] not in out[i]:
+                            out[i].append(v["id"])
+                    token = res.get("next_page_token")
+                    if token:
+                        if not isinstance(token, str):
+                            raise _fail(self.base + "/v1/querybatch", "next_page_token is not a string")
+                        nxt[i] = token
+                pending = nxt
+        return out
+
+    @staticmethod
+    def _query(q: tuple[str, str], token: str | None) -> dict[str, Any]:
+        d: dict[str, Any] = {"package": {"name": q[0], "ecosystem": "PyPI"}, "version": q[1]}
+        if token:
+            d["page_token"] = token
+        return d
+
+    def vuln(self, ident: str) -> Any:
+        if ident not in self._vulns:
+            self._vulns[ident] = self._call("GET", "/v1/vulns/" + urllib.parse.quote(ident, safe=""))
+        return self._vulns[ident]
+
+    def vulns(self, ids: Sequence[str], workers: int = 8) -> dict[str, Any]:
+        todo = sorted(set(ids) - set(self._vulns))
+        if todo:
+            with ThreadPoolExecutor(max_workers=min(workers, len(todo))) as pool:
+                for ident, doc in zip(todo, pool.map(self._fetch, todo), strict=True):
+                    self._vulns[ident] = doc
+        return {i: self._vulns[i] for i in ids}
+
+    def _fetch(self, ident: str) -> Any:
+        return self._call("GET", "/v1/vulns/" + urllib.parse.quote(ident, safe=""))
