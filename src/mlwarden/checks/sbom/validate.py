@@ -32,11 +32,30 @@ def find_schema_dir() -> Path | None:
     return None
 
 
+def _import_jsonschema() -> Any:
+    """``import jsonschema``, without letting it import ``rfc3987_syntax`` (installed by
+    ``jsonschema[format]``, e.g. with cyclonedx-bom): that module compiles ~40 lark grammars at import,
+    about one second, to check the ``iri-reference`` format. Our URLs are checked by the schema's other
+    rules (and by the tests with every format checker); everything else is validated as usual."""
+    import sys
+
+    if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
+        import jsonschema
+
+        return jsonschema
+    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # makes its import fail fast
+    try:
+        import jsonschema
+    finally:
+        del sys.modules["rfc3987_syntax"]
+    return jsonschema
+
+
 def load_validator(schema_dir: Path | None = None) -> Any:
     """A Draft-7 validator for CycloneDX 1.6 with the spdx and jsf schemas it references registered under
     both their upstream names and cyclonedx-python-lib's snapshot names."""
     try:
-        import jsonschema
+        jsonschema = _import_jsonschema()
         from referencing import Registry, Resource
         from referencing.jsonschema import DRAFT7
     except ImportError:
