@@ -16,6 +16,8 @@ FORMATS: dict[str, str] = {
     "sarif": "mlwarden.formats.sarif:render",
     "github": "mlwarden.formats.github:render",
     "gitlab": "mlwarden.formats.gitlab:render",
+    "gitlab-sast": "mlwarden.formats.gitlab_sast:render",
+    "markdown": "mlwarden.formats.markdown:render",
 }
 
 

@@ -1,0 +1,378 @@
+"""``mlwarden scan [PATH...]``: every available check over a repository, for CI.
+
+One walk of the tree (``git ls-files`` inside a work tree, so ``.gitignore`` is respected; config and
+``--exclude`` globs apply), each check run through the same Context/Check machinery as ``mlwarden <check>``,
+one suppressed and sorted finding list (``cli.finish``), any number of reports from it, and one exit code:
+
+* 0 clean, 1 findings at or above ``--fail-on`` (or a file rewritten);
+* 2 usage/config error (nothing is run), or a check failed: scan reports the failure (stderr, notes in
+  every report, ``scan.errors`` in the JSON meta, ``status: failure`` in the GitLab SAST report), still runs
+  the other checks and writes every report, then exits 2 because the result is incomplete.
+
+Scan-specific policy per check: ``audit-deps`` runs only when a vulnerability database or online mode is
+configured (otherwise a note); ``generate-sbom`` never rewrites a file unless ``--sbom FILE`` asks for one
+(without it, a committed SBOM is only checked for staleness); ``check-pins`` never fixes hashes.
+Check options come from the config file (``[tool.mlwarden.<check>]``) and ``MLWARDEN_*`` variables.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from mlwarden.checks.base import Context
+from mlwarden.core.errors import MlwardenError, UsageError
+from mlwarden.core.files import Matcher, iter_files
+from mlwarden.core.findings import Finding, Severity
+from mlwarden.core.options import Option, add_to_parser, resolve
+
+PROG = "mlwarden scan"
+
+SCAN_OPTIONS: tuple[Option, ...] = (
+    Option("checks", "list", (), "run only these checks (hook ids, comma-separated or repeated; "
+           "default: every available check)", metavar="CHECK", config=False),
+    Option("skip", "list", (), "do not run these checks", metavar="CHECK", config=False),
+    Option("sarif", "str", None, "also write a SARIF 2.1.0 report to FILE", metavar="FILE", config=False),
+    Option("json", "str", None, "also write the JSON report to FILE", metavar="FILE", config=False),
+    Option("gitlab-codequality", "str", None, "also write a GitLab code quality report to FILE",
+           metavar="FILE", config=False),
+    Option("gitlab-sast", "str", None, "also write a GitLab SAST security report (schema 15.0.7) to FILE",
+           metavar="FILE", config=False),
+    Option("sbom", "str", None, "also write the CycloneDX 1.6 SBOM of generate-sbom to FILE",
+           metavar="FILE", config=False),
+    Option("markdown", "str", None, "also write a Markdown summary to FILE (inside GitHub Actions it is "
+           "appended to $GITHUB_STEP_SUMMARY as well)", metavar="FILE", config=False),
+    Option("github-annotations", "bool", None, "print GitHub annotations on standard output (default: "
+           "when GITHUB_ACTIONS=true)", config=False),
+    Option("progress", "bool", True, "show progress on standard error when it is a terminal",
+           config=False),
+)
+
+# report option -> format name in mlwarden.formats.FORMATS
+REPORTS: tuple[tuple[str, str], ...] = (
+    ("sarif", "sarif"), ("json", "json"), ("gitlab-codequality", "gitlab"), ("gitlab-sast", "gitlab-sast"),
+    ("markdown", "markdown"),
+)
+
+# options that would make a check rewrite files: always off in scan
+NO_REWRITE: dict[str, dict[str, Any]] = {
+    "check-pins": {"fix-hashes": False, "fix": False},
+}
+# audit-deps runs in scan only when one of these options is set (a database or online mode), or when
+# `mlwarden db update` has put a database in the cache folder
+AUDIT_SOURCES = ("osv-db", "online", "osv-url")
+PROGRESS_DELAY = 0.3  # seconds before the first progress line: short runs stay quiet
+
+
+def in_github_actions() -> bool:
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+class _Walk:
+    """One listing per directory argument, shared by every check of the run."""
+
+    def __init__(self, root: Path, exclude: Sequence[str], use_git: bool) -> None:
+        self.root = root
+        self.exclude = tuple(exclude)
+        self.use_git = use_git
+        self._cache: dict[str, list[tuple[str, Path]]] = {}
+
+    def listing(self, arg: str) -> list[tuple[str, Path]]:
+        if arg not in self._cache:
+            folder = Path(arg)
+            self._cache[arg] = [
+                (f.relative_to(folder).as_posix(), f)
+                for f in iter_files([folder], root=self.root, exclude=self.exclude, use_git=self.use_git)
+            ]
+        return self._cache[arg]
+
+
+class _Progress:
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.start = time.monotonic()
+
+    def show(self, message: str) -> None:
+        if self.enabled and time.monotonic() - self.start >= PROGRESS_DELAY:
+            sys.stderr.write(f"\r\x1b[K{message[:200]}")
+            sys.stderr.flush()
+
+
+@dataclass
+class ScanContext(Context):
+    """A check Context whose directory walks come from the run's shared listing."""
+
+    walk: _Walk | None = None
+    progress_bar: _Progress | None = None
+    label: str = ""
+
+    def files(self, match: Matcher | None = None) -> Iterator[Path]:
+        if self.walk is None:
+            return super().files(match)
+        return self._files(self.walk, match)
+
+    def _files(self, walk: _Walk, match: Matcher | None) -> Iterator[Path]:
+        seen: set[Path] = set()
+        for arg in self.paths:
+            p = Path(arg)
+            if p.is_dir() and not p.is_symlink():
+                found: Iterator[Path] = (f for rel, f in walk.listing(str(arg))
+                                         if match is None or match(rel))
+            else:
+                found = iter_files([arg], root=self.root, match=match, exclude=self.exclude,
+                                   use_git=self.use_git)
+            for f in found:
+                if f not in seen:
+                    seen.add(f)
+                    yield f
+
+    def progress(self, message: str) -> None:
+        if self.progress_bar is not None:
+            self.progress_bar.show(f"{self.label}{message}")
+
+
+@dataclass
+class Outcome:
+    findings: list[Finding] = field(default_factory=list)
+    ran: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+    rewritten: list[str] = field(default_factory=list)
+    rules: list[Any] = field(default_factory=list)
+
+
+def build_parser() -> Any:
+    from mlwarden.cli import CONFIG_ENV, GENERAL_OPTIONS, _Parser
+
+    parser = _Parser(prog=PROG, description="Run every mlwarden check over a repository and write any "
+                     "number of reports in one run (for CI).")
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="files or directories to scan (default: the current directory)")
+    parser.add_argument("--config", metavar="FILE", default=None,
+                        help="config file (default: nearest mlwarden.toml or pyproject.toml) "
+                             f"[env {CONFIG_ENV}]")
+    add_to_parser(parser, GENERAL_OPTIONS)
+    add_to_parser(parser, SCAN_OPTIONS)
+    return parser
+
+
+def select_checks(available: Sequence[str], registry: Sequence[str], only: Sequence[str],
+                  skip: Sequence[str]) -> tuple[list[str], dict[str, str]]:
+    """The checks to run, in registry order, and the requested ones not in this build."""
+    for name in (*only, *skip):
+        if name not in registry:
+            raise UsageError(f"unknown check {name!r} (choose from {', '.join(registry)})")
+    wanted = [n for n in registry if (not only or n in only) and n not in skip]
+    missing = {n: "not available in this build" for n in wanted if n not in available}
+    return [n for n in wanted if n in available], missing
+
+
+def _audit_configured(own: Mapping[str, Any]) -> bool:
+    if any(own.get(k) for k in AUDIT_SOURCES):
+        return True
+    try:
+        from mlwarden.checks.audit.store import default_cache_dir, default_db_path
+    except ImportError:
+        return False
+    cache = own.get("cache-dir")
+    return default_db_path(Path(cache).expanduser() if cache else default_cache_dir()).is_file()
+
+
+def plan(name: str, own: dict[str, Any], scan_opts: Mapping[str, Any], root: Path) -> str | None:
+    """Adjust a check's options for scan; return a reason to skip it, or None to run it."""
+    for key, value in NO_REWRITE.get(name, {}).items():
+        if key in own:
+            own[key] = value
+    if name == "audit-deps" and not _audit_configured(own):
+        return ("no vulnerability database or online mode configured (set [tool.mlwarden.audit-deps] "
+                "or MLWARDEN_* variables to enable it)")
+    if name == "generate-sbom":
+        if "check" in own:
+            requested = scan_opts.get("sbom")
+            if requested:
+                own["sbom-file"] = requested
+                own["check"] = False
+                if "validate" in own:
+                    own["validate"] = True
+                return None
+            committed = own.get("sbom-file") or _default_sbom(own)
+            if committed is None or not (root / committed).is_file():
+                return "no committed SBOM to check (pass --sbom FILE to write one)"
+            own["sbom-file"] = committed
+            own["check"] = True
+    return None
+
+
+def _default_sbom(own: Mapping[str, Any]) -> str | None:
+    try:
+        from mlwarden.checks.sbom import DEFAULT_FILES, GITLAB_FILE
+    except ImportError:
+        return None
+    if own.get("gitlab"):
+        return str(GITLAB_FILE)
+    return str(DEFAULT_FILES.get(str(own.get("spec") or "cyclonedx"), "sbom.cdx.json"))
+
+
+def _after(name: str, ctx: Context, findings: list[Finding], scan_opts: Mapping[str, Any]) -> list[Finding]:
+    """Scan-specific clean-up of a check's results."""
+    if name == "generate-sbom" and scan_opts.get("sbom"):
+        # the SBOM file scan was asked to write is a report, not a stale committed file
+        target = ctx.display(Path(scan_opts["sbom"]) if Path(scan_opts["sbom"]).is_absolute()
+                             else ctx.root / scan_opts["sbom"])
+        ctx.rewritten[:] = [p for p in ctx.rewritten if p != target]
+        findings = [f for f in findings if not (f.rule.slug == "sbom-stale" and f.path == target)]
+    return findings
+
+
+def run_checks(names: Sequence[str], paths: Sequence[str], root: Path, cfg: Any,
+               general: Mapping[str, Any], scan_opts: Mapping[str, Any]) -> Outcome:
+    from mlwarden.checks import load_check
+    from mlwarden.core.rules import CORE_RULES
+
+    out = Outcome(rules=list(CORE_RULES))
+    exclude = tuple(general["exclude"])
+    walk = _Walk(root, exclude, use_git=True)
+    bar = _Progress(bool(scan_opts.get("progress", True)))
+    for i, name in enumerate(names, 1):
+        try:
+            check = load_check(name)
+        except (ImportError, AttributeError):  # a check package still being built
+            out.skipped[name] = "not available in this build"
+            continue
+        own = resolve(check.options, {}, cfg.for_check(name), f"{cfg.origin} [{name}]")
+        reason = plan(name, own, scan_opts, root)
+        if reason is not None:
+            out.skipped[name] = reason
+            out.notes.append(f"{name}: skipped: {reason}")
+            continue
+        label = f"[{i}/{len(names)}] {name}: "
+        ctx = ScanContext(paths=list(paths), root=root, config=cfg, options={**general, **own},
+                          exclude=exclude, walk=walk, progress_bar=bar, label=label)
+        ctx.progress("running")
+        try:
+            found = list(check.run(ctx))
+        except MlwardenError as exc:
+            out.errors[name] = str(exc)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:  # a bug in one check must not hide the others' results
+            out.errors[name] = f"internal error: {type(exc).__name__}: {exc}"
+        else:
+            out.ran.append(name)
+            out.findings.extend(_after(name, ctx, found, scan_opts))
+            out.rewritten.extend(ctx.rewritten)
+            out.rules.extend(check.rules)
+            if ctx.meta:
+                out.meta[name] = dict(ctx.meta)
+        out.notes.extend(f"{name}: {n}" for n in ctx.notes)
+        if name in out.errors:
+            out.notes.append(f"{name}: error: {out.errors[name]}")
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    except MlwardenError as exc:
+        print(f"mlwarden: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("mlwarden: interrupted", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 2
+
+
+def _main(argv: list[str]) -> int:
+    from mlwarden.checks import REGISTRY, available
+    from mlwarden.cli import GENERAL_OPTIONS, finish, load_config_for
+    from mlwarden.formats import FORMATS
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    cli_values = vars(args)
+    paths = list(args.paths) or ["."]
+    root = Path.cwd()
+    first = Path(paths[0])
+    cfg = load_config_for(args.config, first if first.is_dir() else root)
+    general = resolve(GENERAL_OPTIONS, cli_values, cfg.general, cfg.origin)
+    scan_opts = resolve(SCAN_OPTIONS, cli_values, {}, "(scan options)")
+    if general["format"] not in FORMATS:
+        raise UsageError(f"unknown format {general['format']!r} (choose from {', '.join(sorted(FORMATS))})")
+    for p in paths:
+        if not Path(p).exists():
+            raise UsageError(f"{p}: no such file or directory")
+    names, missing = select_checks(available(), list(REGISTRY), scan_opts["checks"], scan_opts["skip"])
+    if scan_opts["checks"] and missing:
+        raise UsageError("requested checks not available in this build: " + ", ".join(sorted(missing)))
+    if scan_opts["sbom"] and "generate-sbom" not in names:
+        raise UsageError("--sbom needs the generate-sbom check (it is skipped or not available)")
+
+    out = run_checks(names, paths, root, cfg, general, scan_opts)
+    for name, why in missing.items():
+        out.skipped.setdefault(name, why)
+    out.meta["scan"] = {"checks": out.ran, "skipped": dict(sorted(out.skipped.items())),
+                        "errors": dict(sorted(out.errors.items()))}
+    ctx = Context(paths=paths, root=root, config=cfg, options=dict(general),
+                  exclude=tuple(general["exclude"]), notes=out.notes, meta=out.meta, rewritten=out.rewritten)
+    writer = _ReportWriter(general, scan_opts)
+    rc = finish(ctx, out.ran, out.findings, general, all_rules=_unique_rules(out.rules),
+                on_report=writer)
+    if out.errors:
+        if general["format"] not in ("text", "github") or general.get("output"):
+            for name, message in sorted(out.errors.items()):  # text/github already print every note
+                print(f"mlwarden: error: {name}: {message}", file=sys.stderr)
+        return 2
+    return rc
+
+
+def _unique_rules(rules: Sequence[Any]) -> list[Any]:
+    by_id: dict[str, Any] = {}
+    for r in rules:
+        by_id.setdefault(r.id, r)
+    return [by_id[k] for k in sorted(by_id)]
+
+
+class _ReportWriter:
+    """Writes every extra report from the final Report (called by cli.finish)."""
+
+    def __init__(self, general: Mapping[str, Any], scan_opts: Mapping[str, Any]) -> None:
+        self.general = general
+        self.scan_opts = scan_opts
+
+    def __call__(self, report: Any) -> None:
+        from mlwarden.core.fileio import atomic_write_text
+        from mlwarden.formats import get
+
+        plain = replace(report, color=False)
+        for opt, fmt in REPORTS:
+            target = self.scan_opts.get(opt)
+            if target:
+                atomic_write_text(Path(target), get(fmt)(plain))
+        github = self.scan_opts.get("github-annotations")
+        if github is None:
+            github = in_github_actions()
+        if github and not (self.general["format"] == "github" and not self.general.get("output")):
+            sys.stdout.write(get("github")(plain))
+            sys.stdout.flush()
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if in_github_actions() and summary:
+            try:
+                with open(summary, "a", encoding="utf-8") as fh:
+                    fh.write(get("markdown")(plain) + "\n")
+            except OSError as exc:
+                raise MlwardenError(f"cannot append the job summary: {exc.strerror}", path=summary) from None
+
+
+def severity_counts(findings: Sequence[Finding]) -> dict[str, int]:
+    out = {s.label: 0 for s in Severity}
+    for f in findings:
+        out[f.level.label] += 1
+    return out
