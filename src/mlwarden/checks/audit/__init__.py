@@ -58,7 +58,7 @@ def parse_ignore(text: str) -> Ignore:
             until = _dt.date.fromisoformat(m.group("until"))
         except ValueError:
             raise ConfigError(f"audit-deps ignore {text!r}: bad date {m.group('until')!r}") from None
-    return Ignore(m.group("id").upper(), m.group("reason").strip(), until, origin="ignore")
+    return Ignore(m.group("id"), m.group("reason").strip(), until, origin="ignore")
 
 
 def _wheel_version(url: str, name: str) -> str | None:
@@ -153,7 +153,7 @@ class AuditDeps(Check):
     # -- steps ---------------------------------------------------------------------------------------
 
     def _ignores(self, ctx: Context) -> list[Ignore]:
-        out = [Ignore(i.strip().upper(), "--ignore-vuln") for i in ctx.opt("ignore-vuln") or () if i.strip()]
+        out = [Ignore(i.strip(), "--ignore-vuln") for i in ctx.opt("ignore-vuln") or () if i.strip()]
         out += [parse_ignore(t) for t in ctx.opt("ignore") or ()]
         return out
 
@@ -241,7 +241,7 @@ class AuditDeps(Check):
                     message=f"ignore of {ig.id} expired on {ig.until.isoformat()} (reason was: {ig.reason})",
                     hint="upgrade past the advisory, or renew the entry with a fresh reason and date",
                     data={"id": ig.id, "until": ig.until.isoformat(), "reason": ig.reason}))
-        ignored_ids = {i.id for i in active}
+        ignored_ids = {i.id.upper() for i in active}
 
         fams: dict[tuple[str, str], list[Family]] = {}
         for pair in pairs:
