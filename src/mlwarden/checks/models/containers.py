@@ -1,0 +1,343 @@
+"""Zip and tar containers: every member that can hold code is read in place (stored members are never
+copied), nested archives are followed to a depth limit, and the archive tricks that blind other scanners
+(duplicate names, CRC errors, odd folder names, broken directories) are reported, not obeyed."""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+import tarfile
+import zlib
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from mlwarden.checks.models import rules as R
+from mlwarden.checks.models.scanner import (
+    MODEL_EXTENSIONS,
+    Region,
+    Sink,
+    ZipEntry,
+    _ext,
+    classify_zip,
+    read_zip_directory,
+    sniff_region,
+)
+
+if TYPE_CHECKING:
+    from mlwarden.checks.models.scanner import Scanner
+
+_TENSOR_DATA = re.compile(r"(^|/)(\.?data)/\d+$")
+_ALWAYS = (
+    ".pkl",
+    ".pickle",
+    ".npy",
+    ".json",
+    ".pt",
+    ".pth",
+    ".bin",
+    ".ckpt",
+    ".joblib",
+    ".h5",
+    ".keras",
+    ".safetensors",
+    ".gguf",
+    ".onnx",
+    ".zip",
+    ".mar",
+    ".tar",
+    ".npz",
+    ".pb",
+    ".dill",
+)
+
+
+def _label(member: str | None, name: str) -> str:
+    return f"{member}!{name}" if member else name
+
+
+def _bad_name(name: str) -> bool:
+    parts = name.replace("\\", "/").split("/")
+    return name.startswith(("/", "\\")) or ".." in parts or (len(name) > 1 and name[1] == ":")
+
+
+def local_header_entries(reg: Region, max_members: int) -> list[ZipEntry]:
+    """Fallback when the central directory is missing: walk local file headers."""
+    out: list[ZipEntry] = []
+    pos = 0
+    while len(out) < max_members:
+        i = reg.find(b"PK\x03\x04", pos)
+        if i < 0:
+            break
+        hdr = reg.read(i, 30)
+        if len(hdr) < 30:
+            break
+        (_, _, flags, method, _, _, crc, csize, usize, nlen, xlen) = struct.unpack_from("<IHHHHHIIIHH", hdr)
+        name = reg.read(i + 30, nlen).decode("utf-8", "replace")
+        data = i + 30 + nlen + xlen
+        if flags & 8 or csize == 0xFFFFFFFF:
+            nxt = reg.find(b"PK\x03\x04", data)
+            if nxt < 0:
+                nxt = reg.find(b"PK\x01\x02", data)
+            csize = (nxt if nxt >= 0 else reg.size) - data
+            usize = csize if method == 0 else usize
+        out.append(ZipEntry(name, method, flags, crc, csize, usize, i))
+        pos = max(data + (csize if method == 0 else 0), i + 4)
+    return out
+
+
+def member_region(scanner: Scanner, reg: Region, e: ZipEntry, cap: int) -> tuple[Region, str | None]:
+    """The member's bytes (in place when stored) and a problem description, if any."""
+    hdr = reg.read(e.local_offset, 30)
+    if len(hdr) < 30 or hdr[:4] != b"PK\x03\x04":
+        raise ValueError("local file header missing at the offset the central directory gives")
+    nlen, xlen = struct.unpack_from("<HH", hdr, 26)
+    local_name = reg.read(e.local_offset + 30, nlen)
+    problem = None
+    if e.raw_name and local_name != e.raw_name:
+        problem = f"local header names {local_name[:80]!r} but the central directory {e.raw_name[:80]!r}"
+    start = e.local_offset + 30 + nlen + xlen
+    end = start + e.csize
+    if end > reg.size:
+        problem = "member data runs past the end of the archive"
+        end = reg.size
+    if e.method == 0:
+        return Region(reg.buf, reg.start + start, reg.start + end), problem
+    if e.method == 8:
+        d = zlib.decompressobj(-15)
+        out = bytearray()
+        pos = start
+        try:
+            while pos < end and len(out) <= cap:
+                chunk = reg.read(pos, min(1 << 20, end - pos))
+                pos += len(chunk)
+                out += d.decompress(chunk, cap + 1 - len(out))
+                while d.unconsumed_tail and len(out) <= cap:
+                    out += d.decompress(d.unconsumed_tail, cap + 1 - len(out))
+                if d.eof:
+                    break
+        except zlib.error as exc:
+            problem = f"corrupt deflate data ({exc}); scanned what decompressed"
+        if len(out) > cap:
+            problem = f"decompresses past the {cap >> 20} MiB limit (zip bomb?); only the start was scanned"
+            del out[cap:]
+        data = bytes(out)
+        return Region(data, 0, len(data)), problem
+    if e.method in (12, 14):
+        import bz2
+        import lzma
+
+        raw = reg.read(start, end - start)
+        try:
+            if e.method == 12:
+                bd = bz2.BZ2Decompressor()
+                data = bd.decompress(raw, max_length=cap)
+            else:
+                # zip lzma: 2-byte version, 2-byte props size, props, then raw lzma1 stream
+                psize = struct.unpack_from("<H", raw, 2)[0]
+                props = raw[4 : 4 + psize]
+                filt = lzma._decode_filter_properties(lzma.FILTER_LZMA1, props)  # type: ignore[attr-defined]
+                ld = lzma.LZMADecompressor(format=lzma.FORMAT_RAW, filters=[filt])
+                data = ld.decompress(raw[4 + psize :], max_length=cap)
+        except (OSError, EOFError, ValueError, lzma.LZMAError, struct.error) as exc:
+            raise ValueError(f"corrupt compressed member: {exc}") from None
+        return Region(data, 0, len(data)), problem
+    raise ValueError(f"unsupported compression method {e.method}")
+
+
+def _wanted(e: ZipEntry, fmt: str) -> bool:
+    low = e.name.lower()
+    if fmt in ("pytorch-zip", "torchscript") and _TENSOR_DATA.search(e.name):
+        return False  # raw tensor bytes: torch never unpickles them, and reading them costs the whole file
+    return not (low.endswith("/") and e.usize == 0)
+
+
+def scan_zip(scanner: Scanner, reg: Region, member: str | None, sink: Sink, depth: int) -> str:
+    opts = scanner.opts
+    try:
+        entries, problems = read_zip_directory(reg, opts.max_members)
+    except (ValueError, struct.error) as exc:
+        entries = local_header_entries(reg, opts.max_members)
+        problems = [f"{exc}: scanned the local file headers instead"]
+        if not entries:
+            sink.add(R.UNSCANNABLE, f"corrupt zip archive ({exc})", member=member, offset=0, fmt="zip")
+            return "zip"
+    fmt = classify_zip([e.name for e in entries])
+    for p in problems:
+        sink.add(R.ARCHIVE_ANOMALY, p, member=member, offset=None, fmt=fmt)
+    counts = Counter(e.name for e in entries)
+    for name, n in sorted(counts.items()):
+        if n > 1:
+            sink.add(
+                R.ARCHIVE_ANOMALY,
+                f"{n} entries named {name!r}: loaders disagree on which one they read "
+                "(every copy was scanned)",
+                member=_label(member, name),
+                offset=None,
+                fmt=fmt,
+            )
+    if depth + 1 > opts.max_depth:
+        sink.add(
+            R.ARCHIVE_ANOMALY,
+            "archives nested beyond the depth limit; inner archive not scanned",
+            member=member,
+            offset=0,
+            fmt=fmt,
+        )
+        return fmt
+    for e in entries:
+        label = _label(member, e.name)
+        if _bad_name(e.name):
+            sink.add(
+                R.ARCHIVE_ANOMALY,
+                f"member name {e.name!r} is absolute or climbs out with '..'",
+                member=label,
+                offset=e.local_offset,
+                fmt=fmt,
+            )
+        if not _wanted(e, fmt):
+            continue
+        ext = _ext(e.name)
+        important = ext in _ALWAYS or ext in MODEL_EXTENSIONS
+        if e.flags & 1:
+            sink.add(
+                R.UNSCANNABLE if important else R.ARCHIVE_ANOMALY,
+                "encrypted member cannot be scanned",
+                member=label,
+                offset=e.local_offset,
+                fmt=fmt,
+            )
+            continue
+        if not important:
+            # peek: only members whose first bytes look like a model format are read
+            try:
+                sub, _ = (
+                    member_region(scanner, reg, e, 4096)
+                    if e.method != 0
+                    else member_region(scanner, reg, e, 0)
+                )
+            except (ValueError, struct.error):
+                continue
+            if sniff_region(Region(sub.buf, sub.start, min(sub.end, sub.start + 4096)), e.name) is None:
+                continue
+        try:
+            sub, problem = member_region(scanner, reg, e, opts.max_decompressed)
+        except (ValueError, struct.error) as exc:
+            sink.add(
+                R.ARCHIVE_ANOMALY, f"cannot read member: {exc}", member=label, offset=e.local_offset, fmt=fmt
+            )
+            continue
+        if problem:
+            sink.add(R.ARCHIVE_ANOMALY, problem, member=label, offset=e.local_offset, fmt=fmt)
+        if (
+            sub.size <= opts.max_decompressed
+            and ext in (".pkl", ".pickle", ".npy", ".json")
+            and e.usize == sub.size
+            and (zlib.crc32(sub.tobytes()) & 0xFFFFFFFF) != e.crc
+        ):
+            sink.add(
+                R.ARCHIVE_ANOMALY,
+                "CRC mismatch: some loaders refuse the member, others read it; scanned as stored",
+                member=label,
+                offset=e.local_offset,
+                fmt=fmt,
+            )
+        if (ext == ".json" and fmt == "keras") or (e.name.endswith("config.json") and fmt == "keras"):
+            from mlwarden.checks.models.formats import scan_keras_json
+
+            scan_keras_json(sub, label, sink, "keras")
+            continue
+        if ext == ".json":
+            continue
+        scanner.scan_region(sub, e.name, label, sink, depth + 1)
+    return fmt
+
+
+class _RegionFile(io.RawIOBase):
+    """A read-only seekable file over a Region (no copy), for tarfile."""
+
+    def __init__(self, reg: Region) -> None:
+        self.reg = reg
+        self.pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.pos
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if whence == 0:
+            self.pos = offset
+        elif whence == 1:
+            self.pos += offset
+        else:
+            self.pos = self.reg.size + offset
+        self.pos = max(0, self.pos)
+        return self.pos
+
+    def readinto(self, b: Any) -> int:
+        data = self.reg.read(self.pos, len(b))
+        n = len(data)
+        b[:n] = data
+        self.pos += n
+        return n
+
+
+def scan_tar(scanner: Scanner, reg: Region, member: str | None, sink: Sink, depth: int) -> None:
+    opts = scanner.opts
+    if depth + 1 > opts.max_depth:
+        sink.add(
+            R.ARCHIVE_ANOMALY,
+            "archives nested beyond the depth limit; inner archive not scanned",
+            member=member,
+            offset=0,
+            fmt="tar",
+        )
+        return
+    count = 0
+    try:
+        with tarfile.open(fileobj=_RegionFile(reg), mode="r:") as tf:
+            for m in tf:
+                count += 1
+                if count > opts.max_members:
+                    sink.add(
+                        R.ARCHIVE_ANOMALY,
+                        f"more than {opts.max_members} members: the rest was not scanned",
+                        member=member,
+                        offset=None,
+                        fmt="tar",
+                    )
+                    break
+                label = _label(member, m.name)
+                if _bad_name(m.name):
+                    sink.add(
+                        R.ARCHIVE_ANOMALY,
+                        f"member name {m.name!r} is absolute or climbs out with '..'",
+                        member=label,
+                        offset=m.offset,
+                        fmt="tar",
+                    )
+                if m.issym() or m.islnk():
+                    if _bad_name(m.linkname):
+                        sink.add(
+                            R.ARCHIVE_ANOMALY,
+                            f"link member points to {m.linkname!r} outside the archive (not followed)",
+                            member=label,
+                            offset=m.offset,
+                            fmt="tar",
+                        )
+                    continue
+                if not m.isreg():
+                    continue
+                start = m.offset_data
+                end = min(start + m.size, reg.size)
+                sub = Region(reg.buf, reg.start + start, reg.start + end)
+                # legacy torch tar "storages"/"tensors": pickles between raw data; the trailing search of
+                # scan_pickles finds the ones after the first
+                scanner.scan_region(sub, m.name, label, sink, depth + 1)
+    except (tarfile.TarError, OSError, ValueError, EOFError) as exc:
+        sink.add(R.UNSCANNABLE, f"corrupt tar archive ({exc})", member=member, offset=None, fmt="tar")

@@ -1,0 +1,875 @@
+"""Format sniffing and per-format scanning. Reads bytes only; never imports or runs what it reads."""
+
+from __future__ import annotations
+
+import bz2
+import lzma
+import mmap
+import os
+import re
+import struct
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlwarden.checks.models import rules as R
+from mlwarden.checks.models.classify import DANGEROUS, SAFE, Classifier
+from mlwarden.checks.models.pickle_vm import Blob, Buffer, Limits, PickleResult, PickleVM, is_identifier_path
+from mlwarden.core.findings import Finding, Rule, Severity
+
+MiB = 1024 * 1024
+_READ_WHOLE = 64 * MiB  # files up to this size are read into memory, larger ones are mmapped
+
+MODEL_EXTENSIONS = frozenset(
+    {
+        ".pkl",
+        ".pickle",
+        ".pt",
+        ".pth",
+        ".bin",
+        ".ckpt",
+        ".joblib",
+        ".npy",
+        ".npz",
+        ".h5",
+        ".hdf5",
+        ".keras",
+        ".onnx",
+        ".safetensors",
+        ".gguf",
+        ".ggml",
+        ".pb",
+        ".model",
+        ".mar",
+        ".tar",
+        ".zip",
+        ".dill",
+        ".pkl.gz",
+        ".sav",
+        ".p",
+        ".dat",
+        ".data",
+        ".tflite",
+        ".mlmodel",
+        ".msgpack",
+        ".nemo",
+        ".llamafile",
+        ".jl",
+        ".pdparams",
+        ".pdmodel",
+        ".torchscript",
+        ".ptl",
+        ".gz",
+        ".bz2",
+        ".xz",
+        ".lzma",
+        ".z",
+        ".lz4",
+        ".7z",
+        ".weights",
+        ".params",
+        ".caffemodel",
+        ".engine",
+        ".plan",
+        ".tgz",
+        ".pkl.z",
+    }
+)
+# formats that cannot run code when loaded: a code-capable payload under one of these names is a lie
+WEIGHTS_ONLY_EXTENSIONS = {
+    ".safetensors": "safetensors",
+    ".gguf": "gguf",
+    ".onnx": "onnx",
+    ".npy": "numpy",
+    ".h5": "hdf5",
+    ".hdf5": "hdf5",
+    ".json": "json",
+    ".txt": "text",
+    ".msgpack": "msgpack",
+    ".tflite": "tflite",
+}
+_CODE_CAPABLE = frozenset({"pickle", "pytorch-legacy", "joblib", "pytorch-zip", "torchscript"})
+_TORCH_LEGACY_MAGIC = b"\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19"
+_HDF5_SIG = b"\x89HDF\r\n\x1a\n"
+_PROTO0_START = frozenset(b"(c]})NIJKMSVXUTGFLd.lq")
+_SAFETENSORS_DTYPES = {
+    "BOOL": 8,
+    "U8": 8,
+    "I8": 8,
+    "F8_E5M2": 8,
+    "F8_E4M3": 8,
+    "F8_E8M0": 8,
+    "E8M0": 8,
+    "I16": 16,
+    "U16": 16,
+    "F16": 16,
+    "BF16": 16,
+    "I32": 32,
+    "U32": 32,
+    "F32": 32,
+    "F64": 64,
+    "I64": 64,
+    "U64": 64,
+    "C64": 64,
+    "F4": 4,
+    "F6_E2M3": 6,
+    "F6_E3M2": 6,
+    "F8_E4M3FNUZ": 8,
+    "F8_E5M2FNUZ": 8,
+}
+
+
+@dataclass
+class ScanOptions:
+    allow: tuple[str, ...] = ()
+    max_opcodes: int = 50_000_000
+    max_decompressed: int = 1024 * MiB  # per decompressed stream or member
+    max_depth: int = 4  # nested archives
+    max_members: int = 200_000
+    trailing_scan: int = 64 * MiB  # bytes after the last pickle searched for hidden payloads
+
+
+@dataclass
+class Sink:
+    display: str
+    findings: list[Finding] = field(default_factory=list)
+
+    def add(
+        self,
+        rule: Rule,
+        message: str,
+        *,
+        member: str | None,
+        offset: int | None,
+        fmt: str | None,
+        glob: str | None = None,
+        severity: Severity | None = None,
+        **extra: Any,
+    ) -> None:
+        where = []
+        if member:
+            where.append(f"member {member}")
+        if offset is not None:
+            where.append(f"offset {offset}")
+        prefix = f"[{', '.join(where)}] " if where else ""
+        data: dict[str, Any] = {"member": member, "offset": offset, "global": glob, "format": fmt}
+        data.update(extra)
+        self.findings.append(
+            Finding(rule=rule, path=self.display, message=prefix + message, severity=severity, data=data)
+        )
+
+
+class Region:
+    """A byte range of a buffer (a file, a zip member stored in place, or decompressed bytes)."""
+
+    __slots__ = ("buf", "end", "start")
+
+    def __init__(self, buf: Buffer, start: int, end: int) -> None:
+        self.buf = buf
+        self.start = start
+        self.end = end
+
+    @property
+    def size(self) -> int:
+        return self.end - self.start
+
+    def head(self, n: int) -> bytes:
+        return bytes(self.buf[self.start : min(self.start + n, self.end)])
+
+    def read(self, a: int, n: int) -> bytes:
+        """``n`` bytes at relative offset ``a`` (short at the end)."""
+        lo = self.start + a
+        return bytes(self.buf[lo : min(lo + n, self.end)])
+
+    def find(self, sub: bytes, a: int = 0, b: int | None = None) -> int:
+        hi = self.end if b is None else min(self.end, self.start + b)
+        i = self.buf.find(sub, self.start + a, hi)
+        return -1 if i < 0 else i - self.start
+
+    def tobytes(self) -> bytes:
+        return bytes(self.buf[self.start : self.end])
+
+
+def _ext(name: str) -> str:
+    low = name.lower()
+    for double in (".pkl.gz", ".pkl.z"):
+        if low.endswith(double):
+            return double
+    return os.path.splitext(low)[1]
+
+
+# ------------------------------------------------------------------------------------------------
+# sniffing
+
+
+def sniff_region(reg: Region, name: str = "") -> str | None:
+    head = reg.head(64)
+    if len(head) < 4:
+        if head[:1] == b"\x80" or (head and head[:1] in b"(]}N" and head.endswith(b".")):
+            return "pickle"
+        return None
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06") or head.startswith(b"PK00PK"):
+        return "zip"
+    if head.startswith(_HDF5_SIG) or any(reg.read(off, 8) == _HDF5_SIG for off in (512, 1024, 2048)):
+        return "hdf5"
+    if head.startswith(b"\x93NUMPY"):
+        return "numpy"
+    if head.startswith(b"GGUF"):
+        return "gguf"
+    if head[0] == 0x80 and len(head) > 1 and head[1] <= 5:
+        if head[2:14] == _TORCH_LEGACY_MAGIC:
+            return "pytorch-legacy"
+        if reg.find(b"NumpyArrayWrapper", 0, 4096) >= 0 or reg.find(b"NDArrayWrapper", 0, 4096) >= 0:
+            return "joblib"
+        return "pickle"
+    if len(head) >= 10:
+        n = struct.unpack_from("<Q", head)[0]
+        if 2 <= n <= reg.size - 8 and head[8:9] == b"{":
+            return "safetensors"
+    if reg.size > 262 and reg.read(257, 5) == b"ustar":
+        return "tar"
+    comp = _compression(head)
+    if comp:
+        return comp
+    ext = _ext(name)
+    if head[0] in _PROTO0_START and _looks_like_proto0(reg):
+        return "pickle"
+    if ext == ".onnx" or _looks_like_onnx(reg):
+        if _looks_like_onnx(reg):
+            return "onnx"
+    if ext == ".pb" and _looks_like_protobuf(reg):
+        return "tensorflow"
+    return None
+
+
+def _compression(head: bytes) -> str | None:
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip"
+    if head.startswith(b"BZh") and head[3:4].isdigit():
+        return "bzip2"
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return "xz"
+    if head.startswith(b"\x5d\x00\x00") and len(head) > 12:
+        return "lzma"
+    if head.startswith(b"ZF0x"):
+        return "zlib"  # joblib < 0.10
+    if head[0] == 0x78 and head[1] in (0x01, 0x5E, 0x9C, 0xDA) and (head[0] * 256 + head[1]) % 31 == 0:
+        return "zlib"
+    if head.startswith(b"\x04\x22\x4d\x18"):
+        return "lz4"
+    return None
+
+
+def _looks_like_proto0(reg: Region) -> bool:
+    res = PickleVM(reg.buf, reg.end, Limits(max_opcodes=2_000_000)).run(reg.start)
+    if not res.complete or res.opcodes < 2:
+        return False
+    # text that happens to parse: require sane global names and most of the file consumed
+    if any(not is_identifier_path(m) or not is_identifier_path(n) for m, n in res.globals):
+        return False
+    return res.end >= reg.end - 1 or reg.size - (res.end - reg.start) < reg.size // 2
+
+
+def _varint(reg: Region, pos: int, limit: int) -> tuple[int, int]:
+    shift = 0
+    val = 0
+    while pos < limit and shift < 64:
+        b = reg.buf[reg.start + pos]
+        pos += 1
+        val |= (b & 0x7F) << shift
+        if not b & 0x80:
+            return val, pos
+        shift += 7
+    raise ValueError("bad varint")
+
+
+def _pb_fields(reg: Region, a: int, b: int, max_fields: int = 1_000_000) -> Iterator[tuple[int, int, Any]]:
+    """(field number, wire type, value) where value is an int or an (offset, length) pair."""
+    pos = a
+    n = 0
+    while pos < b:
+        key, pos = _varint(reg, pos, b)
+        fno, wt = key >> 3, key & 7
+        if fno == 0:
+            raise ValueError("field number 0")
+        if wt == 0:
+            val, pos = _varint(reg, pos, b)
+            yield fno, wt, val
+        elif wt == 1:
+            pos += 8
+            yield fno, wt, 0
+        elif wt == 5:
+            pos += 4
+            yield fno, wt, 0
+        elif wt == 2:
+            ln, pos = _varint(reg, pos, b)
+            if pos + ln > b:
+                raise ValueError("length past end")
+            yield fno, wt, (pos, ln)
+            pos += ln
+        else:
+            raise ValueError(f"wire type {wt}")
+        if pos > b:
+            raise ValueError("field past end")
+        n += 1
+        if n > max_fields:
+            raise ValueError("too many fields")
+
+
+def _looks_like_protobuf(reg: Region) -> bool:
+    try:
+        count = 0
+        for _ in _pb_fields(reg, 0, min(reg.size, 4096) if reg.size > 4096 else reg.size):
+            count += 1
+            if count > 3:
+                return True
+        return count > 0 and reg.size <= 4096
+    except ValueError:
+        return reg.size > 4096 and count > 3
+
+
+def _looks_like_onnx(reg: Region) -> bool:
+    """ModelProto: starts with ir_version (field 1 varint) and holds a graph (7) or opset_import (8)."""
+    head = reg.head(2)
+    if len(head) < 2 or head[0] != 0x08 or head[1] > 30:
+        return False
+    try:
+        for fno, wt, _ in _pb_fields(reg, 0, reg.size, max_fields=64):
+            if fno in (7, 8) and wt == 2:
+                return True
+            if fno > 30:
+                return False
+    except ValueError:
+        return False
+    return False
+
+
+def classify_zip(names: list[str]) -> str:
+    if any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
+        if any(n.endswith("/constants.pkl") or "/code/" in n for n in names):
+            return "torchscript"
+        return "pytorch-zip"
+    if any(n.endswith("constants.pkl") for n in names):
+        return "torchscript"
+    if names and all(n.endswith(".npy") for n in names):
+        return "npz"
+    if "config.json" in names and ("metadata.json" in names or any(n.endswith(".weights.h5") for n in names)):
+        return "keras"
+    if any(n.endswith("MANIFEST.json") and n.startswith("MAR-INF") for n in names):
+        return "torchserve-mar"
+    return "zip"
+
+
+# ------------------------------------------------------------------------------------------------
+# the scanner
+
+
+class Scanner:
+    def __init__(self, options: ScanOptions | None = None) -> None:
+        self.opts = options or ScanOptions()
+        self.classifier = Classifier(self.opts.allow)
+        self.limits = Limits(max_opcodes=self.opts.max_opcodes)
+
+    # public entry ---------------------------------------------------------------------------------
+    def scan_file(self, path: Path, display: str) -> tuple[str | None, list[Finding]]:
+        sink = Sink(display)
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            sink.add(R.UNSCANNABLE, f"cannot read: {exc.strerror or exc}", member=None, offset=None, fmt=None)
+            return None, sink.findings
+        if size == 0:
+            if _ext(path.name) in MODEL_EXTENSIONS:
+                sink.add(
+                    R.UNSCANNABLE,
+                    "empty file with a model extension",
+                    member=None,
+                    offset=None,
+                    fmt=None,
+                    severity=Severity.LOW,
+                )
+            return None, sink.findings
+        try:
+            with open(path, "rb") as fh:
+                if size <= _READ_WHOLE:
+                    data: Any = fh.read()
+                    fmt = self.scan_region(Region(data, 0, len(data)), path.name, None, sink, 0, fh)
+                else:
+                    with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+                        fmt = self.scan_region(Region(mm, 0, size), path.name, None, sink, 0, fh)
+        except OSError as exc:
+            sink.add(R.UNSCANNABLE, f"cannot read: {exc.strerror or exc}", member=None, offset=None, fmt=None)
+            return None, sink.findings
+        return fmt, sink.findings
+
+    def sniff_file(self, path: Path) -> str | None:
+        try:
+            with open(path, "rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                if size == 0:
+                    return None
+                if size <= _READ_WHOLE:
+                    data = fh.read()
+                    return self.refine(Region(data, 0, len(data)), path.name)
+                with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+                    return self.refine(Region(mm, 0, size), path.name)
+        except OSError:
+            return None
+
+    def refine(self, reg: Region, name: str) -> str | None:
+        fmt = sniff_region(reg, name)
+        if fmt == "zip":
+            try:
+                entries, _ = read_zip_directory(reg, self.opts.max_members)
+                return classify_zip([e.name for e in entries])
+            except ValueError:
+                return "zip"
+        if fmt in ("gzip", "bzip2", "xz", "lzma", "zlib"):
+            inner = self._decompress(reg, fmt, 4096, partial=True)
+            if inner is not None:
+                sub = sniff_region(Region(inner, 0, len(inner)), "")
+                if sub in ("pickle", "joblib"):
+                    return "joblib"
+                if sub == "tar":
+                    return "tar"
+        return fmt
+
+    # dispatch -------------------------------------------------------------------------------------
+    def scan_region(
+        self, reg: Region, name: str, member: str | None, sink: Sink, depth: int, fh: Any = None
+    ) -> str | None:
+        fmt = sniff_region(reg, name)
+        ext = _ext(name)
+        if fmt is None:
+            if ext in MODEL_EXTENSIONS:
+                sink.add(
+                    R.UNSCANNABLE,
+                    f"unknown format for a {ext} file (first bytes {reg.head(8)!r})",
+                    member=member,
+                    offset=0,
+                    fmt=None,
+                )
+                self._sniff_gadgets(reg, 0, member, sink, "unknown")
+            return None
+        try:
+            if fmt in ("pickle", "pytorch-legacy", "joblib"):
+                fmt = self.scan_pickles(reg, member, sink, fmt, depth)
+            elif fmt == "zip":
+                fmt = self.scan_zip(reg, member, sink, depth)
+            elif fmt == "numpy":
+                self.scan_npy(reg, member, sink, depth)
+            elif fmt == "safetensors":
+                from mlwarden.checks.models.formats import scan_safetensors
+
+                scan_safetensors(reg, member, sink)
+            elif fmt == "gguf":
+                from mlwarden.checks.models.formats import scan_gguf
+
+                scan_gguf(reg, member, sink)
+            elif fmt == "onnx":
+                from mlwarden.checks.models.formats import scan_onnx
+
+                scan_onnx(reg, member, sink)
+            elif fmt == "hdf5":
+                from mlwarden.checks.models.formats import scan_hdf5
+
+                fmt = scan_hdf5(reg, member, sink)
+            elif fmt == "tensorflow":
+                from mlwarden.checks.models.formats import scan_tf_pb
+
+                scan_tf_pb(reg, member, sink)
+            elif fmt == "tar":
+                self.scan_tar(reg, member, sink, depth)
+            elif fmt == "lz4":
+                sink.add(
+                    R.UNSCANNABLE,
+                    "lz4-compressed data is not decompressed (no standard-library "
+                    "decoder); it may hold a pickle",
+                    member=member,
+                    offset=0,
+                    fmt=fmt,
+                )
+            else:
+                fmt = self.scan_compressed(reg, fmt, name, member, sink, depth)
+        except RecursionError:
+            sink.add(
+                R.UNSCANNABLE, "structure nested too deeply to scan", member=member, offset=None, fmt=fmt
+            )
+        if fmt is not None:
+            claimed = WEIGHTS_ONLY_EXTENSIONS.get(ext)
+            if claimed and fmt in _CODE_CAPABLE:
+                sink.add(
+                    R.FORMAT_MISMATCH,
+                    f"named {ext} ({claimed}) but the bytes are {fmt}, which runs code when loaded",
+                    member=member,
+                    offset=0,
+                    fmt=fmt,
+                )
+        return fmt
+
+    # pickles --------------------------------------------------------------------------------------
+    def scan_pickles(
+        self, reg: Region, member: str | None, sink: Sink, fmt: str, depth: int, quiet_errors: bool = False
+    ) -> str:
+        """Every pickle in sequence from the start of ``reg``, then hidden payloads after the last one."""
+        pos = reg.start
+        index = 0
+        while pos < reg.end:
+            res = PickleVM(reg.buf, reg.end, self.limits).run(pos)
+            if index > 0 and not res.complete:
+                break  # not another pickle: trailing data (searched below)
+            index += 1
+            if any(k == ("joblib.numpy_pickle", "NumpyArrayWrapper") for k in res.globals):
+                fmt = "joblib" if fmt == "pickle" else fmt
+            self.report_pickle(res, reg, member, sink, fmt, depth, index, quiet_errors)
+            if not res.complete:
+                return fmt
+            pos = res.end
+            if index >= 64:
+                break
+        if pos < reg.end:
+            self._sniff_gadgets(reg, pos - reg.start, member, sink, fmt)
+        return fmt
+
+    def report_pickle(
+        self,
+        res: PickleResult,
+        reg: Region,
+        member: str | None,
+        sink: Sink,
+        fmt: str,
+        depth: int,
+        index: int = 1,
+        quiet_errors: bool = False,
+    ) -> None:
+        base = reg.start
+        which = f" in pickle #{index} (appended after the first)" if index > 1 else ""
+        for (mod, name), use in sorted(res.globals.items()):
+            verdict, reason = self.classifier.classify(mod, name)
+            if verdict == SAFE:
+                continue
+            shapes = sorted(s for s in use.shapes if s != "reference")
+            how = ("called via " + ", ".join(shapes)) if shapes else "referenced (passed to another call)"
+            glob = f"{mod}.{name}"
+            if verdict == DANGEROUS:
+                sink.add(
+                    R.GLOBAL_DANGEROUS,
+                    f"imports {glob} ({use.opcode}){which}, {how}: {reason}",
+                    member=member,
+                    offset=use.offset - base,
+                    fmt=fmt,
+                    glob=glob,
+                    calls=shapes,
+                )
+            else:
+                sink.add(
+                    R.GLOBAL_UNKNOWN,
+                    f"imports unknown global {glob} ({use.opcode}){which}, {how}",
+                    member=member,
+                    offset=use.offset - base,
+                    fmt=fmt,
+                    glob=glob,
+                    calls=shapes,
+                )
+        if res.ext_codes:
+            codes = ", ".join(str(c) for _, c in res.ext_codes[:10])
+            sink.add(
+                R.PICKLE_EXTENSION,
+                f"imports through copyreg extension code(s) {codes}{which}: the target "
+                "depends on the loader's registry",
+                member=member,
+                offset=res.ext_codes[0][0] - base,
+                fmt=fmt,
+            )
+        for off, why in res.dynamic[:5]:
+            sink.add(R.PICKLE_DYNAMIC, why + which, member=member, offset=off - base, fmt=fmt)
+        if res.errors and not quiet_errors:
+            off, why = res.errors[0]
+            sink.add(
+                R.PICKLE_MALFORMED,
+                f"{why}{which}; scanned up to this point",
+                member=member,
+                offset=off - base,
+                fmt=fmt,
+            )
+        for off, via, payload in res.nested:
+            if isinstance(payload, Blob):
+                inner = Region(reg.buf, payload.start, payload.start + payload.length)
+            else:
+                inner = Region(payload, 0, len(payload))
+            label = f"{member or ''}@{off - base}:{via}"
+            if depth + 1 > self.opts.max_depth:
+                sink.add(
+                    R.UNSCANNABLE,
+                    f"nested payload of {via} beyond the nesting limit",
+                    member=member,
+                    offset=off - base,
+                    fmt=fmt,
+                )
+                continue
+            self.scan_region(inner, "", label, sink, depth + 1)
+
+    def _sniff_gadgets(self, reg: Region, rel: int, member: str | None, sink: Sink, fmt: str | None) -> None:
+        """Look for pickles and gadget imports hidden in bytes no loader is expected to read as a pickle
+        (after a stream's STOP, in unknown formats): complete pickles with non-allowlisted globals and
+        text GLOBAL/INST opcodes naming known-dangerous targets."""
+        limit = min(reg.size, rel + self.opts.trailing_scan)
+        if limit - rel <= 0:
+            return
+        seen: set[str] = set()
+        # protocol 2+ pickles
+        pos = rel
+        tries = 0
+        while tries < 20_000:
+            i = reg.find(b"\x80", pos, limit)
+            if i < 0 or i + 1 >= limit:
+                break
+            pos = i + 1
+            if reg.buf[reg.start + i + 1] > 5:
+                continue
+            tries += 1
+            res = PickleVM(reg.buf, reg.start + limit, Limits(max_opcodes=1_000_000)).run(reg.start + i)
+            if not res.complete or not res.globals:
+                continue
+            if any(not is_identifier_path(m) or not is_identifier_path(n) for m, n in res.globals):
+                continue
+            for (mod, name), use in sorted(res.globals.items()):
+                verdict, reason = self.classifier.classify(mod, name)
+                glob = f"{mod}.{name}"
+                if verdict == SAFE or glob in seen:
+                    continue
+                seen.add(glob)
+                sink.add(
+                    R.HIDDEN_PICKLE,
+                    f"pickle hidden at offset {i} after the data a loader expects imports {glob}: {reason}",
+                    member=member,
+                    offset=use.offset - reg.start,
+                    fmt=fmt,
+                    glob=glob,
+                    severity=Severity.CRITICAL if verdict == DANGEROUS else None,
+                )
+            pos = max(pos, res.end - reg.start)
+        # protocol 0/1 text imports of known gadgets
+        chunk = reg.read(rel, limit - rel)
+        for m in _TEXT_GLOBAL.finditer(chunk):
+            mod = m.group(2).decode("ascii")
+            name = m.group(3).decode("ascii")
+            verdict, reason = self.classifier.classify(mod, name)
+            glob = f"{mod}.{name}"
+            if verdict != DANGEROUS or glob in seen:
+                continue
+            seen.add(glob)
+            sink.add(
+                R.HIDDEN_PICKLE,
+                f"text pickle opcode imports {glob} in data after the expected end: {reason}",
+                member=member,
+                offset=rel + m.start(),
+                fmt=fmt,
+                glob=glob,
+                severity=Severity.CRITICAL,
+            )
+
+    # numpy ----------------------------------------------------------------------------------------
+    def scan_npy(self, reg: Region, member: str | None, sink: Sink, depth: int) -> None:
+        from mlwarden.checks.models.formats import parse_npy_header
+
+        try:
+            header, data_off = parse_npy_header(reg)
+        except ValueError as exc:
+            sink.add(R.UNSCANNABLE, f"invalid .npy header: {exc}", member=member, offset=0, fmt="numpy")
+            return
+        if header.get("object"):
+            sub = Region(reg.buf, reg.start + data_off, reg.end)
+            before = len(sink.findings)
+            self.scan_pickles(sub, member, sink, "numpy", depth)
+            for i in range(before, len(sink.findings)):  # offsets relative to the .npy, not the payload
+                f = sink.findings[i]
+                if isinstance(f.data.get("offset"), int):
+                    data = dict(f.data)
+                    data["offset"] = f.data["offset"] + data_off
+                    sink.findings[i] = Finding(
+                        rule=f.rule, path=f.path, message=f.message, severity=f.severity, data=data
+                    )
+
+    # compressed streams ---------------------------------------------------------------------------
+    def _decompress(self, reg: Region, kind: str, cap: int, partial: bool = False) -> bytes | None:
+        """Up to ``cap`` bytes of decompressed output (None on a corrupt stream)."""
+        start = 0
+        if kind == "zlib" and reg.head(4) == b"ZF0x":
+            j = reg.find(b"x", 4, 64)
+            start = j if j > 0 else 0
+            # joblib 0.9: "ZF0x" + hex length + padding, then the zlib stream
+            k = reg.find(b"\x78", 4, 64)
+            start = k if k > 0 else start
+        if kind == "gzip":
+            d: Any = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif kind == "zlib":
+            d = zlib.decompressobj()
+        elif kind == "bzip2":
+            d = bz2.BZ2Decompressor()
+        elif kind == "xz":
+            d = lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
+        elif kind == "lzma":
+            d = lzma.LZMADecompressor(format=lzma.FORMAT_ALONE)
+        else:
+            return None
+        out = bytearray()
+        pos = start
+        step = 1 * MiB
+        try:
+            while pos < reg.size and len(out) < cap:
+                chunk = reg.read(pos, step)
+                pos += len(chunk)
+                if isinstance(d, (bz2.BZ2Decompressor, lzma.LZMADecompressor)):
+                    out += d.decompress(chunk, max_length=cap - len(out) + 1)
+                    while not d.needs_input and not d.eof and len(out) <= cap:
+                        out += d.decompress(b"", max_length=cap - len(out) + 1)
+                    if d.eof:
+                        break
+                else:
+                    out += d.decompress(chunk, cap - len(out) + 1)
+                    while d.unconsumed_tail and len(out) <= cap:
+                        out += d.decompress(d.unconsumed_tail, cap - len(out) + 1)
+                    if d.eof:
+                        break
+        except (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError):
+            if partial or out:
+                return bytes(out[:cap]) if out else None
+            return None
+        return bytes(out)
+
+    def scan_compressed(
+        self, reg: Region, kind: str, name: str, member: str | None, sink: Sink, depth: int
+    ) -> str | None:
+        cap = self.opts.max_decompressed
+        data = self._decompress(reg, kind, cap + 1)
+        if data is None:
+            if _ext(name) in MODEL_EXTENSIONS or kind != "zlib":
+                sink.add(R.UNSCANNABLE, f"corrupt {kind} stream", member=member, offset=0, fmt=kind)
+            return kind
+        if len(data) > cap:
+            sink.add(
+                R.UNSCANNABLE,
+                f"{kind} stream decompresses past the {cap // MiB} MiB limit (bomb?); "
+                "only the start was scanned",
+                member=member,
+                offset=0,
+                fmt=kind,
+            )
+            data = data[:cap]
+        if depth + 1 > self.opts.max_depth:
+            sink.add(
+                R.ARCHIVE_ANOMALY,
+                "compressed layers nested beyond the limit",
+                member=member,
+                offset=0,
+                fmt=kind,
+            )
+            return kind
+        inner_name = name[: -len(_ext(name))] if _ext(name) in (".gz", ".bz2", ".xz", ".lzma", ".z") else name
+        label = f"{member}|{kind}" if member else f"|{kind}"
+        inner = self.scan_region(Region(data, 0, len(data)), inner_name, label, sink, depth + 1)
+        if inner in ("pickle", "joblib"):
+            return "joblib"
+        return inner or kind
+
+    # zip ------------------------------------------------------------------------------------------
+    def scan_zip(self, reg: Region, member: str | None, sink: Sink, depth: int) -> str:
+        from mlwarden.checks.models.containers import scan_zip
+
+        return scan_zip(self, reg, member, sink, depth)
+
+    def scan_tar(self, reg: Region, member: str | None, sink: Sink, depth: int) -> None:
+        from mlwarden.checks.models.containers import scan_tar
+
+        scan_tar(self, reg, member, sink, depth)
+
+
+_TEXT_GLOBAL = re.compile(rb"(c|i)([A-Za-z_][A-Za-z0-9_.]{0,127})\n([A-Za-z_][A-Za-z0-9_.]{0,127})\n")
+
+
+@dataclass
+class ZipEntry:
+    name: str
+    method: int
+    flags: int
+    crc: int
+    csize: int
+    usize: int
+    local_offset: int
+    raw_name: bytes = b""
+
+
+def read_zip_directory(reg: Region, max_members: int) -> tuple[list[ZipEntry], list[str]]:
+    """Entries of the central directory (every copy of a duplicated name), and anomalies found."""
+    problems: list[str] = []
+    size = reg.size
+    tail_start = max(0, size - (65535 + 22))
+    eocd = -1
+    i = reg.find(b"PK\x05\x06", tail_start)
+    while i >= 0:
+        eocd = i  # the last record wins, as in Python's zipfile
+        i = reg.find(b"PK\x05\x06", i + 1)
+    if eocd < 0 or eocd + 22 > size:
+        raise ValueError("no end-of-central-directory record")
+    rec22 = reg.read(eocd, 22)
+    n_total, cd_size, cd_off = struct.unpack_from("<HII", rec22, 10)
+    if cd_off == 0xFFFFFFFF or n_total == 0xFFFF or cd_size == 0xFFFFFFFF:
+        loc = eocd - 20
+        if loc >= 0 and reg.read(loc, 4) == b"PK\x06\x07":
+            z64_off = struct.unpack_from("<Q", reg.read(loc + 8, 8))[0]
+            rec = reg.read(z64_off, 56)
+            if len(rec) == 56 and rec[:4] == b"PK\x06\x06":
+                n_total, cd_size, cd_off = struct.unpack_from("<QQQ", rec, 32)
+            else:
+                problems.append("broken ZIP64 end-of-central-directory record")
+    # archives with a prefix (self-extracting, or data prepended): shift offsets
+    shift = 0
+    if cd_off + cd_size <= size and reg.read(cd_off, 4) != b"PK\x01\x02" and n_total:
+        guess = eocd - cd_size
+        if guess >= 0 and reg.read(guess, 4) == b"PK\x01\x02":
+            shift = guess - cd_off
+            problems.append(f"{shift} bytes of data before the archive")
+    if n_total > max_members:
+        problems.append(f"{n_total} entries: only the first {max_members} were scanned")
+        n_total = max_members
+    entries: list[ZipEntry] = []
+    p = cd_off + shift
+    for _ in range(n_total):
+        rec = reg.read(p, 46)
+        if len(rec) < 46 or rec[:4] != b"PK\x01\x02":
+            problems.append("central directory ends early or is corrupt")
+            break
+        flags, method = struct.unpack_from("<HH", rec, 8)
+        crc, csize, usize, nlen, xlen, clen = struct.unpack_from("<IIIHHH", rec, 16)
+        loff = struct.unpack_from("<I", rec, 42)[0]
+        raw = reg.read(p + 46, nlen)
+        extra = reg.read(p + 46 + nlen, xlen)
+        if 0xFFFFFFFF in (csize, usize, loff):
+            usize, csize, loff = _zip64_extra(extra, usize, csize, loff)
+        name = raw.decode("utf-8" if flags & 0x800 else "cp437", "replace")
+        entries.append(ZipEntry(name, method, flags, crc, csize, usize, loff + shift, raw))
+        p += 46 + nlen + xlen + clen
+    return entries, problems
+
+
+def _zip64_extra(extra: bytes, usize: int, csize: int, loff: int) -> tuple[int, int, int]:
+    i = 0
+    while i + 4 <= len(extra):
+        tag, ln = struct.unpack_from("<HH", extra, i)
+        body = extra[i + 4 : i + 4 + ln]
+        if tag == 1:
+            j = 0
+            if usize == 0xFFFFFFFF and j + 8 <= len(body):
+                usize = struct.unpack_from("<Q", body, j)[0]
+                j += 8
+            if csize == 0xFFFFFFFF and j + 8 <= len(body):
+                csize = struct.unpack_from("<Q", body, j)[0]
+                j += 8
+            if loff == 0xFFFFFFFF and j + 8 <= len(body):
+                loff = struct.unpack_from("<Q", body, j)[0]
+            break
+        i += 4 + ln
+    return usize, csize, loff

@@ -1,0 +1,518 @@
+"""Regenerate ``src/mlwarden/data/pickle_allowlist.txt`` from real libraries.
+
+    python tests/models/harvest_allowlist.py            # rewrite the bundled allowlist
+    python tests/models/harvest_allowlist.py --check    # exit 1 if harvested globals are missing
+
+It pickles real objects (torch checkpoints and modules, numpy arrays, scikit-learn estimators fitted on
+tiny data, joblib dumps, pandas frames, scipy sparse matrices) with several protocols, collects every
+global they reference with mlwarden's own opcode walker (nothing is unpickled), adds classes enumerated
+from the libraries (every torch.nn module, every scikit-learn estimator) and a curated base list, drops
+anything the denylist calls dangerous, and writes the sorted exact ``module:qualname`` pairs.
+The scanner itself only reads the generated file: verdicts never depend on what is installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import pickle
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+from mlwarden.checks.models.classify import dangerous_reason
+from mlwarden.checks.models.pickle_vm import PickleVM
+
+OUT = Path(__file__).resolve().parents[2] / "src" / "mlwarden" / "data" / "pickle_allowlist.txt"
+
+BASE = """
+# builtins that only build plain values
+builtins:set builtins:frozenset builtins:bytearray builtins:slice builtins:complex builtins:range
+builtins:list builtins:dict builtins:tuple builtins:int builtins:float builtins:bool builtins:str
+builtins:bytes builtins:NoneType builtins:Ellipsis builtins:NotImplemented
+collections:OrderedDict collections:defaultdict collections:deque collections:Counter collections:ChainMap
+collections:UserDict collections:UserList
+copyreg:_reconstructor copyreg:__newobj__ copyreg:__newobj_ex__ copyreg:_reconstructor
+_codecs:encode codecs:encode
+datetime:datetime datetime:date datetime:time datetime:timedelta datetime:timezone
+decimal:Decimal fractions:Fraction uuid:UUID uuid:SafeUUID re:_compile
+argparse:Namespace types:SimpleNamespace
+pathlib:Path pathlib:PosixPath pathlib:WindowsPath pathlib:PurePath pathlib:PurePosixPath
+pathlib:PureWindowsPath pathlib._local:PosixPath pathlib._local:WindowsPath pathlib._local:Path
+pathlib._local:PurePosixPath pathlib._local:PureWindowsPath
+enum:Enum enum:IntEnum enum:Flag enum:IntFlag
+# xgboost / lightgbm / catboost estimators
+xgboost.sklearn:XGBClassifier xgboost.sklearn:XGBRegressor xgboost.sklearn:XGBRanker
+xgboost.sklearn:XGBRFClassifier xgboost.sklearn:XGBRFRegressor xgboost.sklearn:XGBModel
+xgboost.core:Booster xgboost.core:DMatrix
+lightgbm.sklearn:LGBMClassifier lightgbm.sklearn:LGBMRegressor lightgbm.sklearn:LGBMRanker
+lightgbm.sklearn:LGBMModel lightgbm.basic:Booster
+catboost.core:CatBoostClassifier catboost.core:CatBoostRegressor catboost.core:CatBoost
+# Hugging Face training_args.bin and friends (dataclasses and enums)
+transformers.training_args:TrainingArguments transformers.training_args_seq2seq:Seq2SeqTrainingArguments
+transformers.training_args:OptimizerNames transformers.trainer_utils:IntervalStrategy
+transformers.trainer_utils:SchedulerType transformers.trainer_utils:HubStrategy
+transformers.trainer_utils:SaveStrategy transformers.trainer_utils:EvaluationStrategy
+transformers.trainer_utils:FSDPOption transformers.debug_utils:DebugOption
+transformers.utils.generic:PaddingStrategy transformers.utils.generic:ExplicitEnum
+transformers.generation.configuration_utils:GenerationConfig
+transformers.trainer_pt_utils:AcceleratorConfig transformers.training_args:ParallelMode
+accelerate.utils.dataclasses:DistributedType accelerate.state:PartialState
+trl.trainer.sft_config:SFTConfig trl.trainer.dpo_config:DPOConfig peft.utils.peft_types:TaskType
+peft.utils.peft_types:PeftType
+# Lightning checkpoints and Hydra/OmegaConf hyper-parameters
+pytorch_lightning.utilities.parsing:AttributeDict lightning.pytorch.utilities.parsing:AttributeDict
+lightning_fabric.utilities.data:AttributeDict lightning.fabric.utilities.data:AttributeDict
+omegaconf.dictconfig:DictConfig omegaconf.listconfig:ListConfig omegaconf.base:ContainerMetadata
+omegaconf.base:Metadata omegaconf.nodes:AnyNode omegaconf.nodes:StringNode omegaconf.nodes:IntegerNode
+omegaconf.nodes:FloatNode omegaconf.nodes:BooleanNode omegaconf.nodes:ValueNode omegaconf.nodes:EnumNode
+typing:Any
+# pandas reconstruction
+pandas.core.frame:DataFrame pandas.core.series:Series pandas.core.indexes.base:_new_Index
+pandas.core.indexes.base:Index pandas.core.indexes.range:RangeIndex pandas.core.indexes.multi:MultiIndex
+pandas.core.indexes.datetimes:DatetimeIndex pandas.core.indexes.datetimes:_new_DatetimeIndex
+pandas.core.indexes.category:CategoricalIndex pandas.core.indexes.period:PeriodIndex
+pandas.core.indexes.timedeltas:TimedeltaIndex pandas.core.internals.managers:BlockManager
+pandas.core.internals.managers:SingleBlockManager pandas._libs.internals:_unpickle_block
+pandas.core.internals.blocks:new_block pandas.core.arrays.categorical:Categorical
+pandas._libs.tslibs.timestamps:_unpickle_timestamp pandas._libs.tslibs.timedeltas:_timedelta_unpickle
+pandas._libs.tslibs.nattype:__nat_unpickle pandas.core.arrays.datetimes:DatetimeArray
+pandas.core.arrays.timedeltas:TimedeltaArray pandas.core.arrays.string_:StringArray
+pandas.core.arrays.integer:IntegerArray pandas.core.arrays.floating:FloatingArray
+pandas.core.arrays.boolean:BooleanArray pandas.core.dtypes.dtypes:CategoricalDtype
+pandas.core.dtypes.dtypes:DatetimeTZDtype pandas.core.arrays.string_:StringDtype
+pandas.core.arrays.integer:Int64Dtype pandas.core.arrays.floating:Float64Dtype
+pandas._libs.arrays:__pyx_unpickle_NDArrayBacked pandas._libs.tslibs.offsets:Day
+# scipy sparse matrices and arrays
+scipy.sparse._csr:csr_matrix scipy.sparse._csc:csc_matrix scipy.sparse._coo:coo_matrix
+scipy.sparse._csr:csr_array scipy.sparse._csc:csc_array scipy.sparse._coo:coo_array
+scipy.sparse._lil:lil_matrix scipy.sparse._dok:dok_matrix scipy.sparse._bsr:bsr_matrix
+scipy.sparse._dia:dia_matrix scipy.sparse.csr:csr_matrix scipy.sparse.csc:csc_matrix
+scipy.sparse.coo:coo_matrix
+# joblib containers
+joblib.numpy_pickle:NumpyArrayWrapper joblib.numpy_pickle_compat:NDArrayWrapper
+joblib.numpy_pickle_compat:ZNDArrayWrapper sklearn.externals.joblib.numpy_pickle:NumpyArrayWrapper
+# numpy reconstruction (both numpy 1 and numpy 2 module names)
+numpy:ndarray numpy:dtype numpy:matrix numpy:bool_ numpy:float64 numpy:float32 numpy:int64 numpy:int32
+numpy.core.multiarray:_reconstruct numpy._core.multiarray:_reconstruct numpy.core.multiarray:scalar
+numpy._core.multiarray:scalar numpy.core.numeric:_frombuffer numpy._core.numeric:_frombuffer
+numpy.ma.core:_mareconstruct numpy.ma.core:MaskedArray numpy.core.defchararray:chararray
+numpy.random._pickle:__randomstate_ctor numpy.random._pickle:__bit_generator_ctor
+numpy.random._pickle:__generator_ctor numpy.random.mtrand:RandomState numpy.random._generator:Generator
+numpy.random._mt19937:MT19937 numpy.random._pcg64:PCG64 numpy.random._pcg64:PCG64DXSM
+numpy.random._philox:Philox numpy.random._sfc64:SFC64 numpy.random.bit_generator:SeedSequence
+# torch storages (torch.save's persistent ids) and rebuild helpers
+torch._utils:_rebuild_tensor torch._utils:_rebuild_tensor_v2 torch._utils:_rebuild_tensor_v3
+torch._utils:_rebuild_parameter torch._utils:_rebuild_parameter_with_state torch._utils:_rebuild_qtensor
+torch._utils:_rebuild_sparse_tensor torch._utils:_rebuild_nested_tensor
+torch._utils:_rebuild_meta_tensor_no_storage torch._utils:_rebuild_wrapper_subclass
+torch._utils:_rebuild_device_tensor_from_numpy torch._utils:_rebuild_device_tensor_from_cpu_tensor
+torch._utils:_rebuild_xla_tensor torch._utils:_rebuild_mps_tensor torch._tensor:_rebuild_from_type
+torch._tensor:_rebuild_from_type_v2 torch.storage:_load_from_bytes torch:Size torch:device torch:Tensor
+torch.nn.parameter:Parameter torch.nn.parameter:Buffer torch.nn.parameter:UninitializedParameter
+torch.nn.parameter:UninitializedBuffer torch.serialization:_get_layout torch._tensor:Tensor
+torch.storage:TypedStorage torch.storage:UntypedStorage torch:FloatStorage torch:DoubleStorage
+torch:HalfStorage torch:BFloat16Storage torch:LongStorage torch:IntStorage torch:ShortStorage
+torch:CharStorage torch:ByteStorage torch:BoolStorage torch:ComplexFloatStorage torch:ComplexDoubleStorage
+torch:QInt8Storage torch:QUInt8Storage torch:QInt32Storage torch:QUInt4x2Storage torch:QUInt2x4Storage
+torch:strided torch:sparse_coo torch:sparse_csr torch:sparse_csc torch:sparse_bsr torch:sparse_bsc
+torch:_mkldnn torch:contiguous_format torch:channels_last torch:channels_last_3d torch:preserve_format
+torch.nn.modules.module:_IncompatibleKeys torch.utils.hooks:RemovableHandle
+torch.utils.checkpoint:CheckpointPolicy torch.amp.grad_scaler:GradScaler torch.cuda.amp.grad_scaler:GradScaler
+torch.optim.optimizer:_RequiredParameter
+"""
+
+
+def harvest_pickles() -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+
+    def collect(data: bytes) -> None:
+        res = PickleVM(data, len(data)).run(0)
+        assert res.complete, res.errors
+        for key in res.globals:
+            found.add(key)
+
+    objs: list[Any] = []
+    import collections
+    import datetime
+
+    import numpy as np
+
+    objs += [
+        np.arange(10),
+        np.zeros((3, 4), dtype=np.float32),
+        np.array(["a", "bc"]),
+        np.array([1, "x", None], dtype=object),
+        np.float64(1.5),
+        np.int64(3),
+        np.bool_(True),
+        np.ma.masked_array([1, 2, 3], mask=[0, 1, 0]),
+        np.random.RandomState(0),
+        np.random.default_rng(0),
+        np.dtype([("a", "f4"), ("b", "i8")]),
+        np.array(["2020-01-01"], dtype="datetime64[ns]"),
+        np.array([1 + 2j]),
+        np.array([1.0], dtype=np.float16),
+        np.array([True]),
+        np.int32(1),
+        np.float32(2),
+    ]
+    objs += [
+        collections.OrderedDict(a=1),
+        collections.defaultdict(list),
+        collections.Counter("ab"),
+        datetime.datetime(2020, 1, 1),
+        datetime.date(2020, 1, 1),
+        datetime.timedelta(1),
+        {1, 2},
+        frozenset({3}),
+        bytearray(b"x"),
+        slice(1, 2),
+        complex(1, 2),
+        range(3),
+    ]
+    for o in objs:
+        for proto in (0, 2, 4, 5):
+            collect(pickle.dumps(o, protocol=proto))
+
+    try:
+        import pandas as pd
+
+        frames = [
+            pd.DataFrame({"a": [1, 2], "b": [0.5, 1.5], "c": ["x", "y"]}),
+            pd.Series([1, 2, 3], index=pd.date_range("2020-01-01", periods=3)),
+            pd.DataFrame({"t": pd.to_datetime(["2020-01-01"]), "c": pd.Categorical(["a"])}),
+            pd.Index([1, 2]),
+            pd.MultiIndex.from_tuples([(1, "a")]),
+            pd.Timestamp("2020-01-01"),
+            pd.Timedelta(days=1),
+        ]
+        for o in frames:
+            for proto in (2, 4, 5):
+                collect(pickle.dumps(o, protocol=proto))
+    except ImportError:
+        print("pandas not installed: skipped", file=sys.stderr)
+
+    import scipy.sparse as sp
+
+    for o in (
+        sp.csr_matrix(np.eye(3)),
+        sp.csc_matrix(np.eye(3)),
+        sp.coo_matrix(np.eye(3)),
+        sp.csr_array(np.eye(2)),
+    ):
+        collect(pickle.dumps(o, protocol=4))
+
+    for est in sklearn_estimators():
+        for proto in (2, 4, 5):
+            collect(pickle.dumps(est, protocol=proto))
+        import joblib
+
+        for compress in (0,):
+            buf = io.BytesIO()
+            joblib.dump(est, buf, compress=compress)
+            data = buf.getvalue()
+            res = PickleVM(data, len(data)).run(0)
+            assert res.complete, res.errors
+            found.update(res.globals)
+
+    try:
+        found |= harvest_torch()
+    except ImportError:
+        print("torch not installed: skipped", file=sys.stderr)
+    return found
+
+
+def sklearn_estimators() -> list[Any]:
+    import numpy as np
+    from sklearn.cluster import DBSCAN, KMeans, MiniBatchKMeans
+    from sklearn.compose import ColumnTransformer
+    from sklearn.decomposition import PCA, TruncatedSVD
+    from sklearn.ensemble import (
+        AdaBoostClassifier,
+        ExtraTreesClassifier,
+        GradientBoostingClassifier,
+        GradientBoostingRegressor,
+        HistGradientBoostingClassifier,
+        HistGradientBoostingRegressor,
+        IsolationForest,
+        RandomForestClassifier,
+        RandomForestRegressor,
+        VotingClassifier,
+    )
+    from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer, TfidfVectorizer
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import Lasso, LinearRegression, LogisticRegression, Ridge, SGDClassifier
+    from sklearn.naive_bayes import GaussianNB, MultinomialNB
+    from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+    from sklearn.pipeline import Pipeline, make_pipeline
+    from sklearn.preprocessing import (
+        LabelEncoder,
+        MinMaxScaler,
+        OneHotEncoder,
+        OrdinalEncoder,
+        PolynomialFeatures,
+        StandardScaler,
+    )
+    from sklearn.svm import SVC, SVR, LinearSVC
+    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(60, 4)
+    y = (X[:, 0] > 0.5).astype(int)
+    y3 = rng.randint(0, 3, 60)
+    yr = X @ np.arange(4)
+    texts = ["the cat sat", "a dog ran", "cats and dogs", "the end"] * 5
+    yt = [0, 1, 1, 0] * 5
+    out: list[Any] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for est in (
+            LogisticRegression(),
+            RandomForestClassifier(n_estimators=3),
+            ExtraTreesClassifier(n_estimators=3),
+            GradientBoostingClassifier(n_estimators=3),
+            HistGradientBoostingClassifier(max_iter=3),
+            AdaBoostClassifier(n_estimators=3),
+            DecisionTreeClassifier(),
+            SVC(probability=True),
+            LinearSVC(),
+            SGDClassifier(),
+            KNeighborsClassifier(),
+            GaussianNB(),
+            MLPClassifier(max_iter=5),
+            make_pipeline(StandardScaler(), LogisticRegression()),
+            VotingClassifier([("a", LogisticRegression()), ("b", GaussianNB())]),
+            IsolationForest(n_estimators=3),
+        ):
+            out.append(est.fit(X, y))
+        out.append(LogisticRegression().fit(X, y3))
+        out.append(GradientBoostingClassifier(n_estimators=3).fit(X, y3))
+        out.append(HistGradientBoostingClassifier(max_iter=3).fit(X, y3))
+        for est in (
+            LinearRegression(),
+            Ridge(),
+            Lasso(),
+            RandomForestRegressor(n_estimators=3),
+            GradientBoostingRegressor(n_estimators=3),
+            HistGradientBoostingRegressor(max_iter=3),
+            DecisionTreeRegressor(),
+            SVR(),
+            MLPRegressor(max_iter=5),
+        ):
+            out.append(est.fit(X, yr))
+        for est in (
+            KMeans(n_clusters=2, n_init=1),
+            MiniBatchKMeans(n_clusters=2, n_init=1),
+            DBSCAN(),
+            PCA(2),
+            TruncatedSVD(2),
+            StandardScaler(),
+            MinMaxScaler(),
+            PolynomialFeatures(),
+            SimpleImputer(),
+            NearestNeighbors(),
+        ):
+            out.append(est.fit(X))
+        out.append(OneHotEncoder().fit([["a"], ["b"]]))
+        out.append(OrdinalEncoder().fit([["a"], ["b"]]))
+        out.append(LabelEncoder().fit(["a", "b"]))
+        for vec in (TfidfVectorizer(), CountVectorizer(), HashingVectorizer()):
+            out.append(vec.fit(texts))
+        out.append(Pipeline([("tfidf", TfidfVectorizer()), ("clf", MultinomialNB())]).fit(texts, yt))
+        out.append(Pipeline([("tfidf", TfidfVectorizer()), ("clf", LogisticRegression())]).fit(texts, yt))
+        ct = ColumnTransformer([("num", StandardScaler(), [0, 1]), ("pass", "passthrough", [2])])
+        out.append(ct.fit(X))
+    return out
+
+
+def harvest_torch() -> set[tuple[str, str]]:
+    import torch
+    import torch.nn as nn
+
+    found: set[tuple[str, str]] = set()
+
+    def collect_zip(data: bytes) -> None:
+        import zipfile
+
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for name in zf.namelist():
+                if name.endswith(".pkl"):
+                    payload = zf.read(name)
+                    res = PickleVM(payload, len(payload)).run(0)
+                    assert res.complete, res.errors
+                    found.update(res.globals)
+
+    model = nn.Sequential(
+        nn.Conv2d(1, 2, 3),
+        nn.BatchNorm2d(2),
+        nn.ReLU(),
+        nn.Flatten(),
+        nn.Linear(8, 4),
+        nn.LayerNorm(4),
+        nn.Dropout(),
+        nn.Embedding(5, 4),
+        nn.LSTM(4, 4),
+        nn.GRU(4, 4),
+        nn.MultiheadAttention(4, 2),
+        nn.TransformerEncoderLayer(4, 2, 8),
+    )
+    opt = torch.optim.Adam(model.parameters())
+    things: list[Any] = [
+        model.state_dict(),
+        model,
+        {
+            "model": model.state_dict(),
+            "optim": opt.state_dict(),
+            "epoch": 3,
+            "dtype": torch.float16,
+            "device": torch.device("cpu"),
+        },
+        torch.zeros(3, dtype=torch.bfloat16),
+        torch.zeros(2).to_sparse(),
+        torch.randn(2, 2).to_sparse_csr(),
+        nn.Parameter(torch.ones(2)),
+        torch.Size([2, 3]),
+        [
+            torch.zeros(1, dtype=d)
+            for d in (
+                torch.float32,
+                torch.float64,
+                torch.int64,
+                torch.int8,
+                torch.uint8,
+                torch.bool,
+                torch.complex64,
+                torch.float16,
+                torch.int32,
+                torch.int16,
+            )
+        ],
+    ]
+    for t in things:
+        buf = io.BytesIO()
+        torch.save(t, buf)
+        collect_zip(buf.getvalue())
+        buf = io.BytesIO()
+        torch.save(t, buf, _use_new_zipfile_serialization=False)
+        data = buf.getvalue()
+        pos = 0
+        for _ in range(4):
+            res = PickleVM(data, len(data)).run(pos)
+            assert res.complete, res.errors
+            found.update(res.globals)
+            pos = res.end
+    # every module, loss, optimizer and scheduler class a full-model checkpoint can reference
+    import inspect
+
+    for mod in (torch.nn.modules, torch.optim, torch.optim.lr_scheduler):
+        for _, obj in inspect.getmembers(mod, inspect.isclass):
+            if obj.__module__.startswith("torch."):
+                found.add((obj.__module__, obj.__qualname__))
+    import torch._weights_only_unpickler as wo
+
+    for key, value in wo._get_allowed_globals().items():
+        mod, _, name = key.rpartition(".")
+        found.add((mod, name))
+        del value
+    for name in dir(torch):
+        if isinstance(
+            getattr(torch, name, None), (torch.dtype, torch.layout, torch.memory_format, torch.qscheme)
+        ):
+            found.add(("torch", name))
+    return found
+
+
+def sklearn_classes() -> set[tuple[str, str]]:
+    from sklearn.utils import all_estimators
+
+    out = set()
+    for _, cls in all_estimators():
+        out.add((cls.__module__, cls.__qualname__))
+    return out
+
+
+def aliases(pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Module paths older releases pickled the same classes under: numpy 1 <-> 2 (``numpy.core`` /
+    ``numpy._core``) and scikit-learn < 0.22 (public ``sklearn.ensemble.forest`` for ``_forest``)."""
+    out: set[tuple[str, str]] = set()
+    for mod, name in pairs:
+        if mod.startswith("numpy._core"):
+            out.add(("numpy.core" + mod[len("numpy._core") :], name))
+        elif mod.startswith("numpy.core"):
+            out.add(("numpy._core" + mod[len("numpy.core") :], name))
+        if mod.startswith("sklearn.") and "._" in mod and "._loss" not in mod:
+            public = ".".join(p.lstrip("_") if i > 0 else p for i, p in enumerate(mod.split(".")))
+            if not dangerous_reason(public, name):
+                out.add((public, name))
+    return out
+
+
+OLD_SKLEARN = """
+sklearn.ensemble._gb_losses:BinomialDeviance sklearn.ensemble._gb_losses:MultinomialDeviance
+sklearn.ensemble._gb_losses:LeastSquaresError sklearn.ensemble._gb_losses:LeastAbsoluteError
+sklearn.ensemble._gb_losses:HuberLossFunction sklearn.ensemble._gb_losses:QuantileLossFunction
+sklearn.ensemble._gb_losses:ExponentialLoss sklearn.ensemble.gradient_boosting:BinomialDeviance
+sklearn.ensemble.gradient_boosting:MultinomialDeviance sklearn.ensemble.gradient_boosting:LeastSquaresError
+sklearn.ensemble.gradient_boosting:PriorProbabilityEstimator sklearn.ensemble.gradient_boosting:LogOddsEstimator
+sklearn.ensemble.gradient_boosting:MeanEstimator sklearn.ensemble.gradient_boosting:ScaledLogOddsEstimator
+sklearn.utils._bunch:Bunch sklearn.utils:Bunch sklearn.neighbors._ball_tree:BallTree
+sklearn.neighbors.ball_tree:BallTree sklearn.neighbors.kd_tree:KDTree sklearn.neighbors._kd_tree:KDTree
+sklearn.tree._tree:Tree sklearn.neighbors._ball_tree:newObj sklearn.neighbors._kd_tree:newObj
+sklearn.ensemble._hist_gradient_boosting.binning:_BinMapper
+sklearn.ensemble._hist_gradient_boosting.predictor:TreePredictor
+sklearn.ensemble._hist_gradient_boosting.loss:BinaryCrossEntropy
+sklearn.ensemble._hist_gradient_boosting.loss:CategoricalCrossEntropy
+sklearn.ensemble._hist_gradient_boosting.loss:LeastSquares
+sklearn.ensemble._hist_gradient_boosting.loss:LeastAbsoluteDeviation
+sklearn.feature_extraction.text:_VectorizerMixin sklearn.utils.deprecation:deprecated
+pandas.core.indexes.numeric:Int64Index pandas.core.indexes.numeric:Float64Index
+pandas.core.indexes.numeric:UInt64Index pandas.core.internals:BlockManager
+pandas.core.internals.blocks:Block pandas.core.internals.blocks:ObjectBlock
+pandas.core.internals.blocks:FloatBlock pandas.core.internals.blocks:IntBlock
+pandas.core.internals.blocks:DatetimeTZBlock pandas.core.internals.blocks:CategoricalBlock
+pandas.core.internals.blocks:NumpyBlock pandas.core.internals.blocks:DatetimeLikeBlock
+pandas.core.internals.blocks:ExtensionBlock pandas._libs.tslibs.timestamps:Timestamp
+pandas._libs.tslibs.timedeltas:Timedelta pandas.core.arrays.numpy_:PandasArray
+pandas.core.arrays.numpy_:NumpyExtensionArray pandas.core.dtypes.dtypes:PeriodDtype
+"""
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--check", action="store_true")
+    args = ap.parse_args()
+    pairs: set[tuple[str, str]] = set()
+    for line in BASE.splitlines():
+        for tok in line.split("#", 1)[0].split():
+            mod, _, name = tok.partition(":")
+            pairs.add((mod, name))
+    for line in OLD_SKLEARN.splitlines():
+        for tok in line.split():
+            mod, _, name = tok.partition(":")
+            pairs.add((mod, name))
+    harvested = harvest_pickles() | sklearn_classes()
+    rejected = sorted(p for p in harvested if dangerous_reason(*p) and p not in pairs)
+    for p in rejected:
+        print(f"not allowlisted (dangerous): {p[0]}:{p[1]} ({dangerous_reason(*p)})", file=sys.stderr)
+    pairs |= {p for p in harvested if p not in rejected}
+    pairs |= aliases(pairs)
+    lines = [f"{m}:{n}" for m, n in sorted(pairs)]
+    if args.check:
+        current = set(OUT.read_text().splitlines()) if OUT.exists() else set()
+        missing = [x for x in lines if x not in current]
+        print("\n".join(missing))
+        return 1 if missing else 0
+    header = (
+        "# Exact module:qualname pairs real checkpoints and estimators need (scan-models allowlist).\n"
+        "# Generated by tests/models/harvest_allowlist.py; edit BASE there, not this file.\n"
+    )
+    OUT.write_text(header + "\n".join(lines) + "\n")
+    print(f"wrote {len(lines)} entries to {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
