@@ -269,3 +269,15 @@ def test_hook_failure_does_not_leave_temp_files(project, tmp_path, run):
     run("requirements.txt", "--osv-db", str(db), "--cache-dir", str(cache))
     assert sorted(p.name.split("-")[0] for p in cache.iterdir()) == ["osv"]
     assert not [p for p in os.listdir(cache) if p.endswith(".tmp")]
+
+
+def test_ranges_in_inputs_are_low_and_info_when_pinned_elsewhere(tmp_path, run_json):
+    db = write_zip(tmp_path / "all.zip")
+    (tmp_path / "requirements.in").write_text("torch>=2.0\nrequests\n", encoding="utf-8")
+    (tmp_path / "requirements.txt").write_text("torch==2.6.0\n", encoding="utf-8")
+    rc, doc, _ = run_json(".", "--osv-db", str(db))
+    sev = {(f["path"], f["data"]["package"]): f["severity"] for f in doc["findings"]}
+    assert sev == {("requirements.in", "torch"): "info", ("requirements.in", "requests"): "low"}
+    assert rc == 1  # default --fail-on low
+    rc, _, _ = run_json(".", "--osv-db", str(db), "--fail-on", "medium")
+    assert rc == 0

@@ -113,9 +113,12 @@ def _target(dep: Dependency, manifest: Manifest) -> Target:
         return Target(dep, name, None, None, "URL requirement whose file name carries no version")
     if "*" in spec:
         return Target(dep, name, None, None, f"wildcard pin {spec} matches several releases")
+    # ranges are expected in a library's metadata and in pip-compile inputs: the lock/compiled file pins
+    expected = manifest.is_library or bool(manifest.meta.get("input")) or \
+        manifest.path.lower().endswith(".in")
     if spec:
-        return Target(dep, name, None, None, f"not pinned to one version ({spec})")
-    return Target(dep, name, None, None, "no version specified")
+        return Target(dep, name, None, None, f"not pinned to one version ({spec})", low=expected)
+    return Target(dep, name, None, None, "no version specified", low=expected)
 
 
 class AuditDeps(Check):
@@ -247,14 +250,18 @@ class AuditDeps(Check):
         for pair in pairs:
             fl = osv.families(matched.get(pair, []))
             fams[pair] = [f for f in fl if not ({i.upper() for i in f.ids} & ignored_ids)]
+        pinned_names = {t.name for t in targets if t.parsed is not None}
         deps_meta: list[dict[str, Any]] = []
         seen_meta: set[tuple[str, str]] = set()
         for t in targets:
             if t.parsed is None or t.version is None:
                 sev = Severity.LOW if t.low else None
+                extra = ""
+                if t.name in pinned_names:  # e.g. a range in pyproject.toml that a lock file pins
+                    sev, extra = Severity.INFO, " (a pin of it elsewhere in the project was audited)"
                 findings.append(Finding(
                     rule=CANNOT_AUDIT, path=t.dep.source, line=t.dep.line, column=t.dep.column, severity=sev,
-                    message=f"{t.dep.name}: cannot audit: {t.reason}",
+                    message=f"{t.dep.name}: cannot audit: {t.reason}{extra}",
                     hint="pin one exact version (==X.Y.Z) or audit the lock file that pins it",
                     data={"package": t.name, "reason": t.reason, "specifier": t.dep.specifier}))
                 key = (t.name, "")
