@@ -269,8 +269,7 @@ def run_checks(names: Sequence[str], paths: Sequence[str], root: Path, cfg: Any,
             out.findings.extend(_after(name, ctx, found, scan_opts))
             out.rewritten.extend(ctx.rewritten)
             out.rules.extend(check.rules)
-            if ctx.meta:
-                out.meta[name] = dict(ctx.meta)
+            out.meta.update(ctx.meta)  # checks key their meta by their own name
         out.notes.extend(f"{name}: {n}" for n in ctx.notes)
         if name in out.errors:
             out.notes.append(f"{name}: error: {out.errors[name]}")
