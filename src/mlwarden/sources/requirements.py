@@ -211,11 +211,11 @@ def decode(data: bytes, display: str) -> str:
                 return data[len(bom):].decode(enc)
             except UnicodeDecodeError as exc:
                 raise InputError(f"not valid {enc} text (byte {exc.start})", path=display) from None
+    if b"\0" in data[:8192]:
+        raise InputError("binary file, not a requirements file", path=display)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        if b"\0" in data[:8192]:
-            raise InputError("binary file, not a requirements file", path=display) from None
         raise InputError(f"not UTF-8 text (byte {exc.start})", path=display) from None
 
 
@@ -257,7 +257,9 @@ class _State:
 def read(path: Path, display: str) -> Manifest:
     """Read a requirements (or constraints) file and, recursively, the files it includes."""
     state = _State(root=_tree_root(path, display))
-    return _read_file(path, display, kind="requirement", state=state, stack=())
+    # a constraints file checked on its own is still a constraints file
+    kind = "constraint" if posixpath.basename(display).lower().startswith("constraint") else "requirement"
+    return _read_file(path, display, kind=kind, state=state, stack=())
 
 
 def parse_text(content: str, display: str, kind: str = "requirement") -> Manifest:
@@ -499,6 +501,14 @@ def _requirement(m: Manifest, ll: LogicalLine, req_string: str, editable: bool, 
         parse_reqparts_from_string,
     )
 
+    if editable:
+        scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", req_string)
+        if scheme and len(scheme.group(1)) > 1 and scheme.group(1).lower() != "file" \
+                and scheme.group(1).lower().split("+")[0] not in VCS_NAMES:
+            # the library takes any string with '/' for a local path; pip wants a VCS URL here
+            problem(f"{req_string} is not a valid editable requirement. It should either be a path to "
+                    "a local project or a VCS URL (beginning with bzr+, git+, hg+ or svn+).")
+            return
     try:
         parts = (parse_reqparts_from_editable(req_string) if editable
                  else parse_reqparts_from_string(req_string))
