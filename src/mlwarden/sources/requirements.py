@@ -60,6 +60,12 @@ VCS_NAMES = ("git", "hg", "svn", "bzr")
 HEX = re.compile(r"[0-9a-fA-F]+")
 # "name==version" (no extras, markers, URL): the common case, parsed without the full grammar
 _SIMPLE_PIN = re.compile(r"([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)[ \t]*==[ \t]*([A-Za-z0-9.+!_-]+)")
+# name, optional extras, then a version operator or a marker; no '/', '\\', '@' before the marker
+# (paths, URLs and archives go through pip-requirements-parser)
+_NAMED = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?[ \t]*(?:\[[^\]/@]*\][ \t]*)?"
+                    r"(?:[<>=!~][^;/@\\]*)?(?:;.*)?$")
+_ARCHIVES = (".whl", ".zip", ".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tlz",
+             ".tar.lz", ".tar.lzma")
 _HASHES_ONLY = re.compile(r"(?:--hash[= ][^\s\"'\\=-][^\s\"'\\]*[ \t]*)+")
 _HASH_VALUE = re.compile(r"--hash[= ]([^\s]+)")
 _WS = re.compile(r"[ \t\r\n]+")
@@ -493,6 +499,13 @@ def _requirement(m: Manifest, ll: LogicalLine, req_string: str, editable: bool, 
                 column=ll.column, specifier=f"=={fast.group(2)}", version=fast.group(2),
                 hashes=tuple(hashes), kind=kind, raw=ll.text, extra=_extra(ll, opts)))
             return
+        if _NAMED.match(req_string) and not req_string.split(";", 1)[0].strip().lower().endswith(_ARCHIVES):
+            # a named requirement with a version/marker and no URL or path: pip (and the library)
+            # hand it to packaging unchanged; fall through to the library for its error messages
+            dep = _from_packaging(m, ll, req_string, hashes, opts, kind)
+            if dep is not None:
+                m.dependencies.append(dep)
+                return
     # imported here: ~50 ms, and files of plain "name==version" lines never need it
     from pip_requirements_parser import (
         InstallationError,
@@ -576,6 +589,26 @@ def _requirement(m: Manifest, ll: LogicalLine, req_string: str, editable: bool, 
         extra=_extra(ll, opts),
     )
     m.dependencies.append(dep)
+
+
+def _from_packaging(m: Manifest, ll: LogicalLine, req_string: str, hashes: list[str],
+                    opts: dict[str, Any], kind: str) -> Dependency | None:
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        req = Requirement(req_string)
+    except (InvalidRequirement, ValueError):
+        return None
+    if req.url:
+        return None
+    for spec in req.specifier:
+        if str(spec).endswith("]"):
+            return None  # "name>=1.0[extra]": let the library report it like pip
+    return Dependency(
+        name=req.name, normalized=canonicalize_name(req.name), source=m.path, line=ll.start,
+        column=ll.column, specifier=str(req.specifier), version=_exact_version(req.specifier),
+        extras=tuple(sorted(req.extras)), marker=str(req.marker) if req.marker is not None else None,
+        hashes=tuple(hashes), kind=kind, raw=ll.text, extra=_extra(ll, opts))
 
 
 def _extra(ll: LogicalLine, opts: dict[str, Any]) -> dict[str, Any]:
