@@ -214,11 +214,15 @@ class GenerateSbom(Check):
 
     @staticmethod
     def _models(ctx: Context, inv: Any, target: Path) -> list[Finding]:
-        api = _optional_api("mlwarden.checks.models", ("sniff", "scan_file"))
+        api = _optional_api("mlwarden.checks.models", ("sniff", "scan_file", "ScanModels"))
         if api is None:
             ctx.note("scan-models is not available in this build: model files are not in the SBOM")
             return []
-        sniff, scan_file = api
+        sniff, scan_file, scan_models = api
+        try:  # sniff exactly the files scan-models would look at
+            walk_match = scan_models().matcher()
+        except Exception:  # any failure: fall back to our own filter
+            walk_match = None
         from mlwarden.checks.sbom.collect import (
             add_component,
             file_digest,
@@ -234,7 +238,7 @@ class GenerateSbom(Check):
             target_resolved = target.resolve()
         except OSError:
             target_resolved = target
-        for f in ctx.files(None):
+        for f in ctx.files(walk_match):
             display = ctx.display(f)
             if is_manifest(display) or f.suffix.lower() in _CODE_SUFFIXES:
                 continue
@@ -242,17 +246,18 @@ class GenerateSbom(Check):
                 if f.resolve() == target_resolved:
                     continue
                 fmt = sniff(f)
-            except OSError:
+            except (OSError, MlwardenError):
                 continue
             if not fmt:
                 continue
             try:
                 fmt2, scan_findings = scan_file(f, display)
                 digest, size = file_digest(f)
-            except OSError as exc:
+            except (OSError, MlwardenError) as exc:
                 from mlwarden.core.rules import UNREADABLE
 
-                out.append(Finding(UNREADABLE, display, f"cannot read: {exc.strerror}"))
+                reason = getattr(exc, "strerror", None) or str(exc)
+                out.append(Finding(UNREADABLE, display, f"cannot read: {reason}"))
                 continue
             verdict = verdict_of(scan_findings)
             comp = model_component(display, str(fmt2 or fmt), digest, size, verdict,

@@ -42,8 +42,10 @@ _HEX = re.compile(r"^[0-9a-fA-F]+$")
 _COMMIT = re.compile(r"^[0-9a-fA-F]{40}$")
 
 # scan-models format names that hold data rather than a model: recorded as `file` components
-DATA_FORMATS = frozenset({"numpy", "npy", "npz", "numpy-npz", "parquet", "arrow", "feather", "hdf5-data",
-                          "csv", "jsonl", "tfrecord"})
+# (arrays, generic HDF5, plain archives and compressed streams scan-models looks into).
+DATA_FORMATS = frozenset({"numpy", "npy", "npz", "numpy-npz", "parquet", "arrow", "feather", "hdf5",
+                          "csv", "jsonl", "tfrecord", "tar", "zip", "gzip", "bzip2", "xz", "lzma", "zlib",
+                          "lz4"})
 
 VERDICTS = ("clean", "suspicious", "malicious", "unscannable")
 
