@@ -46,7 +46,7 @@ PLAUSIBILITY = {
     "omitted-letter": 0.8,
     "affix": 0.8,
     "vowel-swap": 0.8,
-    "plural": 0.75,
+    "plural": 0.8,
     "substitution": 0.7,
     "insertion": 0.7,
     "combosquat": 0.7,

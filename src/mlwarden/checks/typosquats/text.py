@@ -108,7 +108,7 @@ AFFIX_SUFFIXES = (
     "-python3", "-python", "-py3", "-py", "-lib", "-library", "-dev", "-sdk", "-api", "-client", "-tools",
     "-tool", "-utils", "-util", "-plus", "-pro", "-new", "-official", "-latest", "-update", "-updated",
     "-fixed", "-fix", "-patched", "-lite", "-core", "-cli", "-ng", "-next", "-x", "-3", "-2",
-    "python", "lib", "py", "3", "2", "x", "s",
+    "python", "lib", "py", "3", "2", "x",
 )
 
 
