@@ -38,10 +38,7 @@ from packaging.version import InvalidVersion, Version
 
 # --------------------------------------------------------------------------- generated data
 
-WORDS = ("torch tensor flow keras onnx vision audio text token lightning data frame array sparse graph "
-         "vector embed model serve infer train tune opt grad cuda triton quant prune distill bert llama "
-         "mistral phi diffuse image video speech nlp cv rl gym agent chain index search store cache queue "
-         "stream batch pipe dag fabric mesh ray dask spark arrow parquet hub lake feature metric eval").split()
+WORDS = ["torch", "tensor", "flow", "keras", "onnx", "vision", "audio", "text", "token", "lightning", "data", "frame", "array", "sparse", "graph", "vector", "embed", "model", "serve", "infer", "train", "tune", "opt", "grad", "cuda", "triton", "quant", "prune", "distill", "bert", "llama", "mistral", "phi", "diffuse", "image", "video", "speech", "nlp", "cv", "rl", "gym", "agent", "chain", "index", "search", "store", "cache", "queue", "stream", "batch", "pipe", "dag", "fabric", "mesh", "ray", "dask", "spark", "arrow", "parquet", "hub", "lake", "feature", "metric", "eval"]
 
 
 def gen_names(rng: random.Random, n: int) -> list[str]:
@@ -154,9 +151,7 @@ def naive_affected(rec: dict[str, Any], name: str, version: str) -> bool:
             for pv, _, k, val in evs:
                 if k == "introduced" and (val == "0" or v >= pv):
                     state = True
-                elif k == "fixed" and v >= pv:
-                    state = False
-                elif k == "last_affected" and v > pv:
+                elif (k == "fixed" and v >= pv) or (k == "last_affected" and v > pv):
                     state = False
             if state:
                 return True
@@ -257,7 +252,8 @@ def vuln_map(doc: dict[str, Any]) -> dict[tuple[str, str], dict[str, tuple[tuple
     for d in doc["dependencies"]:
         if "version" not in d:
             continue
-        out[(d["name"], d["version"])] = {v["id"]: (tuple(v["fix_versions"]), tuple(sorted(v["aliases"])))
+        out[(d["name"], d["version"])] = {v["id"]: (tuple(v["fix_versions"]), tuple(sorted(v["aliases"])),
+                                                    v.get("description"))
                                           for v in d["vulns"]}
     return out
 
@@ -265,7 +261,7 @@ def vuln_map(doc: dict[str, Any]) -> dict[tuple[str, str], dict[str, tuple[tuple
 def compare(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any]:
     a, b = vuln_map(ours), vuln_map(theirs)
     deps = sorted(set(a) | set(b))
-    ids_same = fix_same = alias_same = total_ours = total_theirs = 0
+    ids_same = fix_same = alias_same = desc_same = total_ours = total_theirs = 0
     diffs = []
     for k in deps:
         x, y = a.get(k, {}), b.get(k, {})
@@ -277,11 +273,13 @@ def compare(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any]:
             ids_same += 1
             fix_same += x[i][0] == y[i][0]
             alias_same += x[i][1] == y[i][1]
+            desc_same += x[i][2] == y[i][2]
             if x[i] != y[i] and len(diffs) < 40:
                 diffs.append((k, i, x[i], y[i]))
     return {"deps": len(deps), "deps_only_ours": len(set(a) - set(b)), "deps_only_theirs": len(set(b) - set(a)),
             "vulns_ours": total_ours, "vulns_theirs": total_theirs, "ids_in_common": ids_same,
-            "fix_versions_equal": fix_same, "aliases_equal": alias_same, "diffs": diffs}
+            "fix_versions_equal": fix_same, "aliases_equal": alias_same, "descriptions_equal": desc_same,
+            "diffs": diffs}
 
 
 REALISTIC = """\

@@ -281,3 +281,18 @@ def test_ranges_in_inputs_are_low_and_info_when_pinned_elsewhere(tmp_path, run_j
     assert rc == 1  # default --fail-on low
     rc, _, _ = run_json(".", "--osv-db", str(db), "--fail-on", "medium")
     assert rc == 0
+
+
+def test_hostile_database_entries(project, tmp_path, run_json):
+    folder = write_dir(tmp_path / "recs", broken=False)
+    (folder / "DEEP-1.json").write_bytes(b"[" * 200000 + b"]" * 200000)
+    (folder / "NUL-1.json").write_bytes(b"\x00\xff" * 1000)
+    outside = tmp_path / "outside.json"
+    outside.write_text('{"id": "EVIL-1", "affected": [{"package": {"ecosystem": "PyPI", "name": "keras"},'
+                       ' "versions": ["2.13.1"]}]}')
+    (folder / "EVIL-1.json").symlink_to(outside)
+    rc, doc, _ = run_json("requirements.txt", "--osv-db", str(folder))
+    assert rc == 1
+    notes = "\n".join(doc["notes"])
+    assert "DEEP-1.json: " in notes and "NUL-1.json: not valid JSON" in notes
+    assert "keras" not in by_pkg(doc)  # the symlinked record outside the database folder is not read
