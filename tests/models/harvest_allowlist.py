@@ -121,6 +121,9 @@ torch:_mkldnn torch:contiguous_format torch:channels_last torch:channels_last_3d
 torch.nn.modules.module:_IncompatibleKeys torch.utils.hooks:RemovableHandle
 torch.utils.checkpoint:CheckpointPolicy torch.amp.grad_scaler:GradScaler torch.cuda.amp.grad_scaler:GradScaler
 torch.optim.optimizer:_RequiredParameter
+# TorchScript archives (torch.jit.load's restricted unpickler)
+torch.jit._pickle:build_boollist torch.jit._pickle:build_doublelist torch.jit._pickle:build_intlist
+torch.jit._pickle:build_tensor_from_id torch.jit._pickle:build_tensorlist torch.jit._pickle:restore_type_tag
 """
 
 

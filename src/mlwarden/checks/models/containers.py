@@ -249,7 +249,12 @@ def scan_zip(scanner: Scanner, reg: Region, member: str | None, sink: Sink, dept
             continue
         if ext == ".json":
             continue
-        scanner.scan_region(sub, e.name, label, sink, depth + 1)
+        outer = scanner.torchscript
+        scanner.torchscript = fmt == "torchscript"
+        try:
+            scanner.scan_region(sub, e.name, label, sink, depth + 1)
+        finally:
+            scanner.torchscript = outer
     return fmt
 
 

@@ -218,16 +218,16 @@ def sniff_region(reg: Region, name: str = "") -> str | None:
         return "numpy"
     if head.startswith(b"GGUF"):
         return "gguf"
+    if len(head) >= 10 and head[8:9] == b"{":
+        n = struct.unpack_from("<Q", head)[0]
+        if 2 <= n <= reg.size - 8 and reg.read(8 + n - 1, 1) in (b"}", b" "):
+            return "safetensors"
     if head[0] == 0x80 and len(head) > 1 and head[1] <= 5:
         if head[2:14] == _TORCH_LEGACY_MAGIC:
             return "pytorch-legacy"
         if reg.find(b"NumpyArrayWrapper", 0, 4096) >= 0 or reg.find(b"NDArrayWrapper", 0, 4096) >= 0:
             return "joblib"
         return "pickle"
-    if len(head) >= 10:
-        n = struct.unpack_from("<Q", head)[0]
-        if 2 <= n <= reg.size - 8 and head[8:9] == b"{":
-            return "safetensors"
     if reg.size > 262 and reg.read(257, 5) == b"ustar":
         return "tar"
     comp = _compression(head)
@@ -371,6 +371,7 @@ class Scanner:
         self.opts = options or ScanOptions()
         self.classifier = Classifier(self.opts.allow)
         self.limits = Limits(max_opcodes=self.opts.max_opcodes)
+        self.torchscript = False  # inside a TorchScript archive (torch.jit.load's restricted unpickler)
 
     # public entry ---------------------------------------------------------------------------------
     def scan_file(self, path: Path, display: str) -> tuple[str | None, list[Finding]]:
@@ -550,6 +551,8 @@ class Scanner:
             verdict, reason = self.classifier.classify(mod, name)
             if verdict == SAFE:
                 continue
+            if self.torchscript and (mod == "__torch__" or mod.startswith("__torch__.")):
+                continue  # TorchScript classes: compiled from the archive's code/, never imported as Python
             shapes = sorted(s for s in use.shapes if s != "reference")
             how = ("called via " + ", ".join(shapes)) if shapes else "referenced (passed to another call)"
             glob = f"{mod}.{name}"
