@@ -17,10 +17,10 @@ import zlib
 from pathlib import Path
 
 import pytest
+from mlwarden_hooks.scan_models import main
 
 from mlwarden.checks.models import scan_file, sniff
 from mlwarden.core.findings import Severity
-from mlwarden_hooks.scan_models import main
 
 from . import builders as B
 
