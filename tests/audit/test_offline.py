@@ -296,3 +296,15 @@ def test_hostile_database_entries(project, tmp_path, run_json):
     notes = "\n".join(doc["notes"])
     assert "DEEP-1.json: " in notes and "NUL-1.json: not valid JSON" in notes
     assert "keras" not in by_pkg(doc)  # the symlinked record outside the database folder is not read
+
+
+def test_config_relative_db_path(tmp_path, run_json, monkeypatch):
+    proj = tmp_path / "proj"
+    (proj / "sub").mkdir(parents=True)
+    write_zip(proj / "osv.zip")
+    (proj / "mlwarden.toml").write_text('[audit-deps]\nosv-db = "osv.zip"\n', encoding="utf-8")
+    (proj / "sub" / "requirements.txt").write_text("torch==2.5.1\n", encoding="utf-8")
+    (proj / ".git").mkdir()
+    monkeypatch.chdir(proj / "sub")
+    rc, doc, _ = run_json("requirements.txt")
+    assert rc == 1 and doc["findings"][0]["data"]["id"] == "CVE-2025-32434"

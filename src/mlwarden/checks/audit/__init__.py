@@ -197,7 +197,11 @@ class AuditDeps(Check):
         if ctx.opt("osv-url") or ctx.opt("online"):
             return "api", ctx.opt("osv-url") or DEFAULT_URL
         if ctx.opt("osv-db"):
-            return "db", str(ctx.opt("osv-db"))
+            given = Path(str(ctx.opt("osv-db"))).expanduser()
+            # a relative path written in the config file is relative to that file's folder
+            if not given.is_absolute() and not given.exists() and (ctx.config.root / given).exists():
+                given = ctx.config.root / given
+            return "db", str(given)
         fallback = default_db_path(self._cache_dir(ctx))
         if fallback.is_file():
             return "db", str(fallback)
