@@ -1,0 +1,97 @@
+"""Run ``mlwarden scan`` for the GitHub Action and publish its outputs (standard library only).
+
+Inputs arrive as environment variables (never interpolated into shell text); ``INPUT_ARGS`` is split like a
+shell would split it but never evaluated. mlwarden itself prints the text report and the annotations and
+appends the job summary (it sees GITHUB_ACTIONS=true). This script always exits 0: the action's last step
+fails the job with mlwarden's exit code, after the SARIF upload had its chance to run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def mlwarden_command() -> list[str]:
+    explicit = env("MLWARDEN_ACTION_BIN")
+    if explicit:
+        return [explicit]
+    found = shutil.which("mlwarden")
+    if found:
+        return [found]
+    return [sys.executable, "-m", "mlwarden"]
+
+
+def build_argv(json_report: str) -> tuple[list[str], str]:
+    sarif = env("INPUT_SARIF_FILE")
+    argv = [*mlwarden_command(), "scan", env("INPUT_PATH", ".") or ".",
+            "--fail-on", env("INPUT_FAIL_ON", "low") or "low", "--json", json_report]
+    if sarif:
+        Path(sarif).parent.mkdir(parents=True, exist_ok=True)
+        argv += ["--sarif", sarif]
+    if env("INPUT_CHECKS"):
+        argv += ["--checks", env("INPUT_CHECKS")]
+    if env("INPUT_SKIP"):
+        argv += ["--skip", env("INPUT_SKIP")]
+    if env("INPUT_CONFIG"):
+        argv += ["--config", env("INPUT_CONFIG")]
+    extra = env("INPUT_ARGS")
+    if extra:
+        try:
+            argv += shlex.split(extra)
+        except ValueError as exc:
+            print(f"::error title=mlwarden::cannot split the args input: {exc}")
+            raise SystemExit(2) from None
+    return argv, sarif
+
+
+def write_outputs(values: dict[str, str]) -> None:
+    target = os.environ.get("GITHUB_OUTPUT")
+    lines = "".join(f"{k}={v}\n" for k, v in values.items())
+    if target:
+        with open(target, "a", encoding="utf-8") as fh:
+            fh.write(lines)
+    else:
+        sys.stdout.write(lines)
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        report = os.path.join(tmp, "mlwarden.json")
+        argv, sarif = build_argv(report)
+        print("mlwarden: " + " ".join(shlex.quote(a) for a in argv[1:]), flush=True)
+        rc = subprocess.call(argv)
+        counts = dict.fromkeys(SEVERITIES, 0)
+        total = 0
+        try:
+            with open(report, encoding="utf-8") as fh:
+                findings = json.load(fh).get("findings", [])
+            for f in findings:
+                sev = str(f.get("severity", ""))
+                if sev in counts:
+                    counts[sev] += 1
+            total = len(findings)
+        except (OSError, ValueError):
+            if rc == 0:
+                rc = 2  # no report: never call that clean
+    outputs = {"findings-count": str(total), "exit-code": str(rc),
+               "sarif-file": sarif if sarif and os.path.isfile(sarif) else ""}
+    outputs.update({f"{s}-count": str(n) for s, n in counts.items()})
+    write_outputs(outputs)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
