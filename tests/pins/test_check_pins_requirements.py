@@ -144,6 +144,17 @@ def test_hash_mode_spans_included_files(check: Any) -> None:
     assert "installed with it have hashes" in findings[0]["message"]
 
 
+def test_hash_mode_does_not_depend_on_walk_order(check: Any) -> None:
+    # requirements/a-base.txt is walked before requirements/dev.txt, which includes it and has hashes
+    _rc, findings, _ = check({
+        "requirements/a-base.txt": "numpy==1.26.4\n",
+        "requirements/dev.txt": f"-r a-base.txt\ntorch==2.2.0 --hash=sha256:{h('t')}\n",
+        "requirements/other.txt": "scipy==1.12.0\n",
+    }, ".")
+    assert [(f["path"], f["severity"]) for f in findings if f["slug"] == "missing-hash"] == \
+        [("requirements/a-base.txt", "high"), ("requirements/other.txt", "low")]
+
+
 def test_vcs_refs(check: Any) -> None:
     _rc, findings, _ = check({"requirements.txt": "\n".join([
         "git+https://github.com/huggingface/transformers@main#egg=transformers",

@@ -58,11 +58,28 @@ class CheckPins(Check):
             from mlwarden.checks.pins.fixhashes import fix_files
 
             fix_files(ctx, files)
+        manifests: list[Manifest] = []
+        seen: set[str] = set()
         for f in files:
             display = ctx.display(f)
+            if display in seen:
+                continue
+            seen.add(display)
+            manifests.append(read_one(f, display))
+        # pip's hash-checking mode spans a file and its includes, whichever of them is checked first
+        hash_mode: set[str] = set()
+        requirements = [m for m in manifests if not m.meta.get("unreadable")
+                        and (m.format or detect(m.path) or "requirements") == "requirements"]
+        req_ids = {id(m) for m in requirements}
+        if requirements:
+            from mlwarden.checks.pins.reqrules import check_requirements, hash_mode_paths
+
+            for m in requirements:
+                hash_mode |= hash_mode_paths(m)
+        for manifest in manifests:
+            display = manifest.path
             if display in done:  # already checked as an include of an earlier file
                 continue
-            manifest = read_one(f, display)
             if manifest.meta.get("unreadable"):
                 if manifest.meta.get("no_reader"):
                     ctx.note(f"{display}: format {manifest.format!r} is not supported in this build; "
@@ -73,11 +90,8 @@ class CheckPins(Check):
                 yield Finding(rule=UNREADABLE, path=display, message=msg,
                               hint="fix the file or exclude it; nothing in it was checked")
                 continue
-            fmt = manifest.format or detect(display) or "requirements"
-            if fmt == "requirements":
-                from mlwarden.checks.pins.reqrules import check_requirements
-
-                yield from check_requirements(manifest, options, done)
+            if id(manifest) in req_ids:
+                yield from check_requirements(manifest, options, done, hash_mode)
             else:
                 done.add(display)
                 yield from _other_format(ctx, manifest, options)

@@ -89,15 +89,25 @@ def _walk(m: Manifest) -> Iterator[Manifest]:
         yield from _walk(inc)
 
 
-def check_requirements(manifest: Manifest, options: Mapping[str, Any], done: set[str]) -> Iterator[Finding]:
-    """Findings for ``manifest`` and the files it includes that are not in ``done`` (updated)."""
-    # pip's hash-checking mode covers the whole install set: a hash anywhere (or --require-hashes)
-    # means every requirement read with it must have one
+def hash_mode_paths(manifest: Manifest) -> set[str]:
+    """Files pip reads in hash-checking mode when installing ``manifest``: a hash anywhere in the install
+    (the file and its ``-r`` includes) or ``--require-hashes`` means every requirement needs one."""
     install_set = [manifest] + [inc for inc in _walk(manifest) if inc is not manifest
                                 and inc.meta.get("kind") != "constraint"]
     if any(x.hashes_required or any(d.hashes for d in x.dependencies) for x in install_set):
-        for x in install_set:
-            x.meta["hash_mode"] = True
+        return {x.path for x in install_set}
+    return set()
+
+
+def check_requirements(manifest: Manifest, options: Mapping[str, Any], done: set[str],
+                       hash_mode: set[str] | None = None) -> Iterator[Finding]:
+    """Findings for ``manifest`` and the files it includes that are not in ``done`` (updated).
+    ``hash_mode``: display paths installed in hash-checking mode by any file of the run (defaults to
+    what ``manifest`` itself implies)."""
+    hm = hash_mode_paths(manifest) if hash_mode is None else hash_mode
+    for m in _walk(manifest):
+        if m.path in hm:
+            m.meta["hash_mode"] = True
 
     for m in _walk(manifest):
         if m.path in done:
