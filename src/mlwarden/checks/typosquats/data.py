@@ -46,7 +46,7 @@ MAX_POS = 239
 
 # two-deletion neighbourhoods are indexed for long, very popular names only (size/speed trade-off)
 D2_MAX_RANK = 1500
-D2_MIN_LEN = 9
+D2_MIN_LEN = 7
 
 
 def index_keys(name: str, rank: int) -> Iterable[tuple[str, int]]:

@@ -151,8 +151,6 @@ def _classify_sub(c: str, t: str, i: int) -> tuple[str, str]:
     a, b = c[i], t[i]
     if is_homoglyph_pair(a, b):
         return "homoglyph", f"'{a}' looks like '{b}'"
-    if a == "-" or b == "-":
-        return "separator", "separator changed"
     if adjacent_keys(a, b):
         return "keyboard-adjacent", f"'{b}' -> neighbouring key '{a}'"
     if a in VOWELS and b in VOWELS:
@@ -251,7 +249,7 @@ class Engine:
         if name in self.stdlib:
             return Match(name, name, "stdlib", round(0.9 * efactor, 3),
                          "a standard-library module, not a PyPI project", None, exists)
-        cands = list(self._candidates(name))
+        cands = list(self._candidates(name, folded if folded.isascii() else name))
         best: Match | None = None
         pairs = self.pairs.get(name, {})
         for target, kind, detail, mult in cands:
@@ -261,7 +259,7 @@ class Engine:
             if kind in ("combosquat", "affix"):
                 lf = length_factor(min(len(target), 7))
             elif kind == "edit-distance-2":
-                lf = 1.0 if len(target) >= 8 else 0.0
+                lf = 1.0 if len(target) >= 8 else (0.85 if len(target) == 7 else 0.0)
             else:
                 lf = length_factor(len(target))
             if kind not in ("combosquat", "affix", "reordered-tokens") and _digit_edit(name, target):
@@ -280,7 +278,7 @@ class Engine:
     def _verify_delete(self, target: str, pos: int, variant: str) -> bool:
         return target[:pos] + target[pos + 1:] == variant
 
-    def _candidates(self, c: str) -> Iterable[tuple[str, str, str, float]]:
+    def _candidates(self, c: str, raw: str) -> Iterable[tuple[str, str, str, float]]:
         """(target, kind, detail, plausibility multiplier) for every popular name ``c`` may imitate."""
         names, rank_of = self.pop.names, self.pop.rank_of
         idx = self.index
@@ -311,10 +309,10 @@ class Engine:
                     found_close = True
                     lo = min(i, aux)
                     yield t, "transposition", f"'{t[lo]}{t[lo + 1]}' swapped", 0.85 if lo == 0 else 1.0
-                elif self.deep and len(t) >= 8 and len(t) == n:
+                elif self.deep and len(t) >= 7 and len(t) == n:
                     yield t, "edit-distance-2", "two letters changed", 1.0
-        # homoglyph skeleton
-        sk = skeleton(c)
+        # homoglyph skeleton (of the name as written: capital I for l)
+        sk = skeleton(raw)
         for pos, aux in idx.lookup("k" + sk):
             if aux == _data.AUX_SKELETON:
                 t = names[pos]
@@ -438,7 +436,7 @@ class Engine:
             two.add(c[:i] + c[i + 1:j] + c[j + 1:])
         keys = ["e" + c] + ["e" + v for v in one] + ["e" + v for v in two]
         for v in two:
-            if v in rank_of and len(v) >= 8:
+            if v in rank_of and len(v) >= 7:
                 seen.add(v)
         for key in keys:
             for pos, aux in idx.lookup(key):

@@ -46,20 +46,21 @@ def ascii_fold(raw: str) -> tuple[str, bool]:
     return "".join(out), True
 
 
-# Look-alike ASCII sequences, folded to one representative. Order matters (multi-letter first).
-_SKELETON_SEQ = (("rn", "m"), ("vv", "w"), ("cl", "d"), ("0", "o"), ("1", "l"), ("i", "l"), ("|", "l"))
+# Look-alike ASCII sequences, folded to one representative. Order matters (multi-letter first). Capital I
+# is folded before lower-casing: ``jeIlyfish`` renders like ``jellyfish``; a lower-case i does not.
+_SKELETON_SEQ = (("rn", "m"), ("vv", "w"), ("0", "o"), ("1", "l"), ("|", "l"))
 
 
 def skeleton(name: str) -> str:
-    """The homoglyph skeleton: names that render alike share it (``jeIlyfish`` ~ ``jellyfish``)."""
-    s = name.lower()
+    """The homoglyph skeleton of a name as written: names that render alike share it."""
+    s = name.replace("I", "l").lower().replace("_", "-").replace(".", "-")
     for a, b in _SKELETON_SEQ:
         s = s.replace(a, b)
     return s
 
 
 HOMOGLYPH_PAIRS = frozenset({
-    ("l", "1"), ("l", "i"), ("i", "1"), ("o", "0"), ("s", "5"), ("z", "2"), ("b", "8"), ("g", "9"),
+    ("l", "1"), ("i", "1"), ("o", "0"), ("s", "5"), ("z", "2"), ("b", "8"), ("g", "9"),
     ("e", "3"), ("a", "4"),
 })
 
