@@ -129,6 +129,10 @@ def test_global_options_become_index_settings(tmp_path: Path) -> None:
     ("https://example.com/not-a-wheel-name.whl", "is not a valid wheel filename"),
     ("pkg==1.0 ; python_version >>> '3'", "Invalid requirement"),
     ("pkg==1.0 --global-option='unclosed", "Could not split options"),
+    ("git://github.com/openai/CLIP.git", "git:// is not a scheme pip installs from"),
+    ("pkg==1.0 -e ./other", "pip ignores -e on a requirement line"),
+    ("-i https://pypi.org/simple extra-word", "pip ignores trailing argument(s): extra-word"),
+    ("numpy=1.21.2=py39h20f2e39_0", "Did you mean == ?"),
 ])
 def test_lines_pip_rejects_or_ignores(tmp_path: Path, line: str, reason: str) -> None:
     m = load(tmp_path, f"ok==1.0\n{line}\n")

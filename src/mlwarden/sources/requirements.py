@@ -64,6 +64,13 @@ _SIMPLE_PIN = re.compile(r"([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)[ \t]*==[
 # (paths, URLs and archives go through pip-requirements-parser)
 _NAMED = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?[ \t]*(?:\[[^\]/@]*\][ \t]*)?"
                     r"(?:[<>=!~][^;/@\\]*)?(?:;.*)?$")
+PIP_URL_SCHEMES = frozenset({
+    "http", "https", "file", "ftp",
+    "git+http", "git+https", "git+ssh", "git+git", "git+file",
+    "hg+file", "hg+http", "hg+https", "hg+ssh", "hg+static-http",
+    "svn+ssh", "svn+http", "svn+https", "svn+svn", "svn+file",
+    "bzr+http", "bzr+https", "bzr+ssh", "bzr+sftp", "bzr+ftp", "bzr+lp", "bzr+file",
+})
 _ARCHIVES = (".whl", ".zip", ".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tlz",
              ".tar.lz", ".tar.lzma")
 _HASHES_ONLY = re.compile(r"(?:--hash[= ][^\s\"'\\=-][^\s\"'\\]*[ \t]*)+")
@@ -403,7 +410,7 @@ def _parse_line(m: Manifest, ll: LogicalLine, kind: str, include: Any) -> None:
 
     # requirement line
     ignored = [GLOBAL_OPTION_FLAGS[d] for d in GLOBAL_OPTION_FLAGS
-               if d != "editables" and opts.get(d)]
+               if (d != "editables" or not editable) and opts.get(d)]
     if editable:
         ignored += ["--" + d.replace("_", "-").rstrip("s") for d in REQ_OPTION_DESTS if opts.get(d)]
     if ignored:
@@ -460,6 +467,10 @@ def _option_line(m: Manifest, ll: LogicalLine, opts: dict[str, Any], leftover: l
                 include(flag, target, ll)
 
 
+def _short(text: str, n: int = 80) -> str:
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
 def _clean_error(msg: str) -> str:
     """pip-requirements-parser's InstallationError text -> pip's one-line reason."""
     msg = msg.strip()
@@ -514,6 +525,12 @@ def _requirement(m: Manifest, ll: LogicalLine, req_string: str, editable: bool, 
         parse_reqparts_from_string,
     )
 
+    url_scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*)://", req_string)
+    if url_scheme and url_scheme.group(1).lower() not in PIP_URL_SCHEMES:
+        # pip knows no such URL (e.g. git:// without git+): it fails on the line
+        problem(f"Invalid requirement: '{_short(req_string)}': {url_scheme.group(1)}:// is not a scheme "
+                "pip installs from (VCS URLs need a prefix, e.g. git+https://)")
+        return
     if editable:
         scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", req_string)
         if scheme and len(scheme.group(1)) > 1 and scheme.group(1).lower() != "file" \
