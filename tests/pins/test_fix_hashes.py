@@ -240,3 +240,12 @@ def test_files_own_index_url_and_included_files(pypi: IndexServer) -> None:
     Path("requirements/other.txt").write_text(f"--index-url {pypi.url}\nsafetensors==0.4.2\n")
     assert main(["requirements/other.txt", "--fix-hashes"]) == 1
     assert "--hash=sha256:" in Path("requirements/other.txt").read_text()
+
+
+def test_pip_compile_inputs_are_not_rewritten(pypi: IndexServer, capsys: pytest.CaptureFixture[str]) -> None:
+    Path("requirements.in").write_text("numpy==1.26.4\n")
+    rc = main(["requirements.in", "--fix-hashes", "--index-url", pypi.url])
+    assert Path("requirements.in").read_text() == "numpy==1.26.4\n"
+    assert pypi.requests == []
+    assert "hashes belong in the compiled file" in capsys.readouterr().err
+    assert rc == 0

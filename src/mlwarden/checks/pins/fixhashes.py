@@ -329,6 +329,13 @@ def fix_files(ctx: Context, files: Sequence[Path]) -> None:
     from mlwarden.sources.requirements import read
 
     jobs: dict[str, _Job] = {}
+    noted: set[str] = set()
+
+    def note(msg: str) -> None:
+        if msg not in noted:
+            noted.add(msg)
+            ctx.note(msg)
+
     for f in files:
         display = ctx.display(f)
         if (detect(display) or "requirements") != "requirements":
@@ -343,16 +350,19 @@ def fix_files(ctx: Context, files: Sequence[Path]) -> None:
             # display paths are relative to ctx.root (included ones too), or absolute
             path = Path(f) if m is top else (Path(m.path) if os.path.isabs(m.path) else ctx.root / m.path)
             job = _Job(m, path)
+            jobs[m.path] = job
+            if m.path.lower().endswith(".in"):
+                note(f"{m.path}: a pip-compile input; hashes belong in the compiled file, not changed")
+                continue
             for dep in m.dependencies:
                 if dep.hashes or dep.kind not in ("requirement", "constraint"):
                     continue
                 why = hashable(dep)
                 if why:
-                    ctx.note(f"{dep.source}:{dep.line}: cannot add hashes to "
+                    note(f"{dep.source}:{dep.line}: cannot add hashes to "
                              f"'{_short(dep.raw)}': {why}")
                     continue
                 job.deps.append(dep)
-            jobs[m.path] = job
     work = [j for j in jobs.values() if j.deps]
     if not work:
         return
@@ -372,7 +382,7 @@ def fix_files(ctx: Context, files: Sequence[Path]) -> None:
             if urlsplit(ix).scheme in ("http", "https"):
                 indexes.append(ix)
             else:
-                ctx.note(f"--fix-hashes: index {redact(ix)} is not an http(s) URL; not used")
+                note(f"--fix-hashes: index {redact(ix)} is not an http(s) URL; not used")
         plans.append((job, indexes))
         for dep in job.deps:
             assert dep.version is not None
