@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from mlwarden.sources.model import Dependency, Manifest
 
 META_KEY = "audit-deps"
+DEFAULT_API_URL = "https://api.osv.dev"  # kept here so offline runs never import the HTTP client
 
 
 class StaleDatabaseError(InputError):
@@ -191,11 +192,10 @@ class AuditDeps(Check):
 
     def _source(self, ctx: Context) -> tuple[str, str]:
         """("api", url) or ("db", path); a usage error when neither is configured."""
-        from mlwarden.checks.audit.api import DEFAULT_URL
         from mlwarden.checks.audit.store import default_db_path
 
         if ctx.opt("osv-url") or ctx.opt("online"):
-            return "api", ctx.opt("osv-url") or DEFAULT_URL
+            return "api", ctx.opt("osv-url") or DEFAULT_API_URL
         if ctx.opt("osv-db"):
             given = Path(str(ctx.opt("osv-db"))).expanduser()
             # a relative path written in the config file is relative to that file's folder

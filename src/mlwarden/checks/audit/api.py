@@ -17,7 +17,6 @@ from typing import Any
 from mlwarden import __version__
 from mlwarden.core.errors import NetworkError
 
-DEFAULT_URL = "https://api.osv.dev"
 BATCH = 1000  # OSV's limit of queries per querybatch request
 MAX_BODY = 64 * 1024 * 1024
 MAX_PAGES = 1000
