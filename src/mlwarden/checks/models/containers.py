@@ -13,6 +13,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from mlwarden.checks.models import rules as R
+from mlwarden.checks.models.pickle_vm import PickleVM
 from mlwarden.checks.models.scanner import (
     MODEL_EXTENSIONS,
     Region,
@@ -27,7 +28,7 @@ from mlwarden.checks.models.scanner import (
 if TYPE_CHECKING:
     from mlwarden.checks.models.scanner import Scanner
 
-_TENSOR_DATA = re.compile(r"(^|/)(\.?data)/\d+$")
+_TENSOR_DATA = re.compile(r"(^|/)(\.?data|constants)/\d+$")
 _ALWAYS = (
     ".pkl",
     ".pickle",
@@ -50,6 +51,10 @@ _ALWAYS = (
     ".pb",
     ".dill",
 )
+
+
+# magic numbers too short or heuristic to trust in members without a model-file name
+_WEAK_MAGIC = frozenset({"zlib", "lzma", "onnx", "tensorflow"})
 
 
 def _label(member: str | None, name: str) -> str:
@@ -218,7 +223,8 @@ def scan_zip(scanner: Scanner, reg: Region, member: str | None, sink: Sink, dept
                 )
             except (ValueError, struct.error):
                 continue
-            if sniff_region(Region(sub.buf, sub.start, min(sub.end, sub.start + 4096)), e.name) is None:
+            weak = sniff_region(Region(sub.buf, sub.start, min(sub.end, sub.start + 4096)), e.name)
+            if weak is None or weak in _WEAK_MAGIC:
                 continue
         try:
             sub, problem = member_region(scanner, reg, e, opts.max_decompressed)
@@ -249,6 +255,10 @@ def scan_zip(scanner: Scanner, reg: Region, member: str | None, sink: Sink, dept
             continue
         if ext == ".json":
             continue
+        if not important and sub.head(1) == b"\x80":
+            # binary data that merely starts like a pickle: scan only if it really is one
+            if not PickleVM(sub.buf, sub.end, scanner.limits).run(sub.start).complete:
+                continue
         outer = scanner.torchscript
         scanner.torchscript = fmt == "torchscript"
         try:

@@ -393,16 +393,30 @@ class Scanner:
                 )
             return None, sink.findings
         try:
-            with open(path, "rb") as fh:
-                if size <= _READ_WHOLE:
-                    data: Any = fh.read()
-                    fmt = self.scan_region(Region(data, 0, len(data)), path.name, None, sink, 0, fh)
-                else:
-                    with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                        fmt = self.scan_region(Region(mm, 0, size), path.name, None, sink, 0, fh)
-        except OSError as exc:
-            sink.add(R.UNSCANNABLE, f"cannot read: {exc.strerror or exc}", member=None, offset=None, fmt=None)
-            return None, sink.findings
+            return self._scan_open(path, size, sink)
+        except (OSError, MemoryError) as exc:
+            msg = (
+                exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
+            )
+            sink.add(R.UNSCANNABLE, f"cannot read: {msg}", member=None, offset=None, fmt=None)
+        except Exception as exc:
+            sink.add(
+                R.UNSCANNABLE,
+                f"internal error while parsing ({type(exc).__name__}: {exc}); file not fully scanned",
+                member=None,
+                offset=None,
+                fmt=None,
+            )
+        return None, sink.findings
+
+    def _scan_open(self, path: Path, size: int, sink: Sink) -> tuple[str | None, list[Finding]]:
+        with open(path, "rb") as fh:
+            if size <= _READ_WHOLE:
+                data = fh.read()
+                fmt = self.scan_region(Region(data, 0, len(data)), path.name, None, sink, 0)
+            else:
+                with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+                    fmt = self.scan_region(Region(mm, 0, size), path.name, None, sink, 0)
         return fmt, sink.findings
 
     def sniff_file(self, path: Path) -> str | None:
