@@ -126,28 +126,30 @@ class _Run:
         names = list(ctx.opt("name") or ())
         for raw in names:
             yield from self.name_findings(raw, COMMAND_LINE, None, None)
-        paths = list(ctx.paths)
-        if not paths and not names:
-            paths = ["."]
         manifests = []
         hf_files: list[tuple[Path, str]] = []
         tree_confs: list[tuple[Path, str]] = []
-        if paths:
-            from mlwarden.sources import is_manifest
-            from mlwarden.sources.project import read_one
+        if ctx.paths:
+            files: Iterable[Path] = ctx.files(self.check.matcher())  # the one walker (shared under scan)
+        elif not names:
+            files = iter_files(["."], root=ctx.root, match=self.check.matcher(), exclude=ctx.exclude,
+                               use_git=ctx.use_git)
+        else:
+            files = ()
+        from mlwarden.sources import is_manifest
+        from mlwarden.sources.project import read_one
 
-            for f in iter_files(paths, root=ctx.root, match=self.check.matcher(), exclude=ctx.exclude,
-                                use_git=ctx.use_git):
-                disp = ctx.display(f)
-                low = f.name.lower()
-                if low in PIP_CONF_NAMES:
-                    tree_confs.append((f, disp))
-                elif is_manifest(disp) or is_manifest(f.name):
-                    manifests.append(read_one(f, disp))
-                elif low.endswith(HF_SUFFIXES):
-                    hf_files.append((f, disp))
-                else:  # an explicit file of another name: read it as a requirements file
-                    manifests.append(read_one(f, disp))
+        for f in files:
+            disp = ctx.display(f)
+            low = f.name.lower()
+            if low in PIP_CONF_NAMES:
+                tree_confs.append((f, disp))
+            elif is_manifest(disp) or is_manifest(f.name):
+                manifests.append(read_one(f, disp))
+            elif low.endswith(HF_SUFFIXES):
+                hf_files.append((f, disp))
+            else:  # an explicit file of another name: read it as a requirements file
+                manifests.append(read_one(f, disp))
         yield from self.dependency_findings(manifests, tree_confs)
         yield from self.internal_config_findings()
         if ctx.opt("hf-ids"):
@@ -158,7 +160,7 @@ class _Run:
         from mlwarden.checks.typosquats import data
 
         pop = data.popular()
-        self.ctx.meta.setdefault("typosquats", {"snapshot_date": pop.date.isoformat() if pop.date else None,
+        self.ctx.meta.setdefault("check-typosquats", {"snapshot_date": pop.date.isoformat() if pop.date else None,
                                                 "popular_names": len(pop.names)})
         max_age = int(self.ctx.opt("max-data-age-days"))
         if pop.date is not None and max_age >= 0:
