@@ -199,8 +199,6 @@ def plan(name: str, own: dict[str, Any], scan_opts: Mapping[str, Any], root: Pat
             if requested:
                 own["sbom-file"] = requested
                 own["check"] = False
-                if "validate" in own:
-                    own["validate"] = True
                 return None
             committed = own.get("sbom-file") or _default_sbom(own)
             if committed is None or not (root / committed).is_file():
