@@ -24,11 +24,15 @@ def _seeds() -> list[bytes]:
         B.torch_like_zip(B.reduce_call("os", "system")),
         B.duplicate_member_zip(B.BENIGN, B.BENIGN),
         B.safetensors(),
-        B.gguf({"general.name": "x", "tokenizer.chat_template": B.BENIGN_TEMPLATE, "a": [1, 2], "t": ["a", "b"]}),
+        B.gguf(
+            {"general.name": "x", "tokenizer.chat_template": B.BENIGN_TEMPLATE, "a": [1, 2], "t": ["a", "b"]}
+        ),
         B.onnx_model(["w.bin", "../x"]),
         B.keras_zip(B.keras_config([B.DENSE, B.LAMBDA_V3])),
         B.fake_h5(B.keras_config([B.DENSE])),
-        b"\x93NUMPY\x01\x00v\x00{'descr': '|O', 'fortran_order': False, 'shape': (1,), }" + b" " * 50 + b"\n"
+        b"\x93NUMPY\x01\x00v\x00{'descr': '|O', 'fortran_order': False, 'shape': (1,), }"
+        + b" " * 50
+        + b"\n"
         + B.BENIGN,
     ]
     buf = io.BytesIO()
@@ -54,11 +58,13 @@ def mutated(draw: st.DrawFn) -> bytes:
         elif kind == 1:
             data[pos:pos] = draw(st.binary(min_size=1, max_size=16))
         elif kind == 2:
-            del data[pos:pos + draw(st.integers(1, 64))]
+            del data[pos : pos + draw(st.integers(1, 64))]
         elif kind == 3:
             data = data[:pos]
         else:  # plant a huge length
-            data[pos:pos + 8] = draw(st.sampled_from([b"\xff" * 8, b"\x00\x00\x00\x80" * 2, b"\xff\xff\xff\x7f" * 2]))
+            data[pos : pos + 8] = draw(
+                st.sampled_from([b"\xff" * 8, b"\x00\x00\x00\x80" * 2, b"\xff\xff\xff\x7f" * 2])
+            )
     return bytes(data)
 
 
@@ -69,8 +75,12 @@ def _scan_bytes(data: bytes, name: str) -> list:
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=mutated(), name=st.sampled_from(["m.pt", "m.pkl", "m.safetensors", "m.gguf", "m.onnx", "m.keras",
-                                             "m.h5", "m.npy", "m.bin", "m"]))
+@given(
+    data=mutated(),
+    name=st.sampled_from(
+        ["m.pt", "m.pkl", "m.safetensors", "m.gguf", "m.onnx", "m.keras", "m.h5", "m.npy", "m.bin", "m"]
+    ),
+)
 def test_mutated_files_never_raise(data: bytes, name: str) -> None:
     _scan_bytes(data, name)  # any exception fails the test (no safety net here)
 

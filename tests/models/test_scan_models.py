@@ -646,3 +646,30 @@ def test_parallel_and_serial_agree(tmp_path: Path) -> None:
     parallel = ScanModels._scan(files, ScanOptions(), 2)
     assert serial == parallel
     assert all(findings for _, findings in serial)
+
+
+def test_real_hdf5_keras_files(tmp_path: Path) -> None:
+    h5py = pytest.importorskip("h5py")
+    np = pytest.importorskip("numpy")
+    lam = {
+        "class_name": "Lambda",
+        "config": {"name": "lam", "function": ["4wEAAAAAAAAA", None, None], "function_type": "lambda"},
+    }
+    layers = [dict(B.DENSE, config=dict(B.DENSE["config"], name=f"d{i}")) for i in range(2000)]
+    cases = {
+        "ok.h5": ([B.DENSE], None),
+        "lambda.h5": ([B.DENSE, lam], "MLW506"),
+        "big_dense_storage.h5": ([*layers, lam], "MLW506"),
+        "func.h5": ([B.FUNCTION_OS], "MLW507"),
+    }
+    for name, (lyrs, rule) in cases.items():
+        with h5py.File(tmp_path / name, "w") as f:
+            f.attrs["model_config"] = json.dumps({"class_name": "Sequential", "config": {"layers": lyrs}})
+            f.attrs["keras_version"] = "2.15.0"
+            f.create_group("model_weights").create_dataset("kernel", data=np.ones((64, 64)))
+        fmt, findings = scan_file(tmp_path / name, name)
+        assert fmt == "keras-h5", name
+        assert ids(findings) == ({rule} if rule else set()), (name, [f.message for f in findings])
+    with h5py.File(tmp_path / "data.h5", "w") as f:
+        f.create_dataset("x", data=np.arange(10))
+    assert scan_file(tmp_path / "data.h5", "data.h5") == ("hdf5", [])

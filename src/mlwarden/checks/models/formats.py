@@ -526,33 +526,21 @@ def _raw_lambda_search(reg: Region, member: str | None, sink: Sink, fmt: str) ->
     return found
 
 
-def _json_object_at(reg: Region, start: int, cap: int) -> str | None:
-    """The balanced JSON object starting at ``start`` (strings respected), or None."""
-    depth = 0
-    in_str = False
-    esc = False
-    pos = start
-    end = min(reg.size, start + cap)
-    while pos < end:
-        chunk = reg.read(pos, min(1 << 20, end - pos))
-        for i, ch in enumerate(chunk):
-            if in_str:
-                if esc:
-                    esc = False
-                elif ch == 0x5C:
-                    esc = True
-                elif ch == 0x22:
-                    in_str = False
-            elif ch == 0x22:
-                in_str = True
-            elif ch == 0x7B:
-                depth += 1
-            elif ch == 0x7D:
-                depth -= 1
-                if depth == 0:
-                    return reg.read(start, pos + i + 1 - start).decode("utf-8", "replace")
-        pos += len(chunk)
-    return None
+def _json_object_at(reg: Region, start: int, cap: int) -> tuple[Any, int] | None:
+    """The JSON value starting at ``start`` and its length in bytes, reading at most ``cap`` bytes."""
+    size = 1 << 20
+    decoder = json.JSONDecoder()
+    while True:
+        raw = reg.read(start, min(size, cap))
+        text = raw.decode("utf-8", "replace")
+        try:
+            obj, end = decoder.raw_decode(text)
+        except (ValueError, RecursionError):
+            if len(raw) < min(size, cap) or size >= cap:
+                return None  # not JSON, or truncated at the end of the file / the cap
+            size *= 4
+            continue
+        return obj, len(text[:end].encode("utf-8", "replace"))
 
 
 def scan_hdf5(reg: Region, member: str | None, sink: Sink) -> str:
@@ -566,15 +554,16 @@ def scan_hdf5(reg: Region, member: str | None, sink: Sink) -> str:
         starts.append(i)
         i = reg.find(b'{"class_name"', i + 1)
     parsed = 0
+    covered = -1
     for s in starts:
-        text = _json_object_at(reg, s, 256 * MiB)
-        if text is None:
+        if s < covered:
+            continue  # a layer inside a config already parsed
+        got = _json_object_at(reg, s, 256 * MiB)
+        if got is None:
             continue
-        try:
-            cfg = json.loads(text)
-        except (ValueError, RecursionError):
-            continue
+        cfg, length = got
         parsed += 1
+        covered = s + length
         fmt = "keras-h5"
         keras_config_findings(cfg, member, sink, fmt, s)
     if has_config and not parsed:
