@@ -12,19 +12,17 @@ The big files are generated once in --workdir (default: a temp dir) and reused w
 from __future__ import annotations
 
 import argparse
-import io
 import json
-import os
 import pickle
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 MiB = 1024 * 1024
 
