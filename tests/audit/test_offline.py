@@ -308,3 +308,11 @@ def test_config_relative_db_path(tmp_path, run_json, monkeypatch):
     monkeypatch.chdir(proj / "sub")
     rc, doc, _ = run_json("requirements.txt")
     assert rc == 1 and doc["findings"][0]["data"]["id"] == "CVE-2025-32434"
+
+
+def test_empty_project_says_nothing_was_audited(tmp_path, run):
+    db = write_zip(tmp_path / "all.zip")
+    (tmp_path / "src").mkdir()
+    rc, out, err = run("src", "--osv-db", str(db))
+    assert rc == 0 and out == ""
+    assert "nothing was audited" in err

@@ -13,7 +13,7 @@ from tests.audit.servers import OsvApiServer, serve
 
 # what the service answers (the facts of the records, as OSV would match them)
 AFFECTED = {
-    ("torch", "2.1.0+cu118"): ["GHSA-53q9-r3pm-6pq6"],
+    ("torch", "2.1.0"): ["GHSA-53q9-r3pm-6pq6"],  # asked for the public version of 2.1.0+cu118
     ("pyyaml", "5.3.1"): ["GHSA-8q59-q68h-6hv4", "PYSEC-2021-142"],
     ("pillow", "10.1.0"): ["GHSA-3f63-hfp8-52jq"],
     ("numpy", "1.21.0"): ["GHSA-fpfv-jqm9-f5jm", "PYSEC-2021-857"],  # the second one is withdrawn
@@ -52,6 +52,7 @@ def test_online_matches_offline(project, tmp_path, run_json):
     assert [(q["package"]["name"], q["page_token"]) for q in batches[1]["queries"]] == [
         ("numpy", "1"), ("pyyaml", "1")]
     assert all(q["package"]["ecosystem"] == "PyPI" for q in batches[0]["queries"])
+    assert {"package": {"name": "torch", "ecosystem": "PyPI"}, "version": "2.1.0"} in batches[0]["queries"]
     # each advisory fetched once
     gets = sorted(p for m, p, _ in app.log if m == "GET")
     assert gets == sorted({f"/v1/vulns/{i}" for ids in AFFECTED.values() for i in ids})

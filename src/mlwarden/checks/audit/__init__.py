@@ -51,7 +51,7 @@ _IGNORE = re.compile(r"^\s*(?P<id>[A-Za-z0-9][A-Za-z0-9._:-]*?)\s*:\s*(?P<reason
 def parse_ignore(text: str) -> Ignore:
     """``"ID: reason"`` or ``"ID: reason until YYYY-MM-DD"`` (the reason is required)."""
     m = _IGNORE.match(text)
-    if not m or not m.group("reason").strip():
+    if not m or not m.group("reason").strip() or re.fullmatch(r"until\s+\S+", m.group("reason").strip()):
         raise ConfigError(f"audit-deps ignore {text!r}: expected \"ID: reason [until YYYY-MM-DD]\"")
     until = None
     if m.group("until"):
@@ -120,6 +120,13 @@ def _target(dep: Dependency, manifest: Manifest) -> Target:
     if spec:
         return Target(dep, name, None, None, f"not pinned to one version ({spec})", low=expected)
     return Target(dep, name, None, None, "no version specified", low=expected)
+
+
+def _public_str(version: str) -> str:
+    from mlwarden.checks.audit.osv import parse_version, public
+
+    v = parse_version(version)
+    return str(public(v)) if v is not None else version
 
 
 class AuditDeps(Check):
@@ -229,6 +236,8 @@ class AuditDeps(Check):
 
             raise UsageError("--timeout must be positive")
         targets, findings = self._collect(ctx)
+        if not targets and not findings:
+            ctx.note("no dependency manifests (or no dependencies) found: nothing was audited")
         auditable = [t for t in targets if t.parsed is not None]
         pairs = sorted({(t.name, t.version) for t in auditable if t.version is not None})
         matched: dict[tuple[str, str], list[dict[str, Any]]]
@@ -357,7 +366,12 @@ class AuditDeps(Check):
 
         api = OsvApi(url, timeout)
         info = DbInfo(source=api.base, kind="api")
-        ids_per = api.query_batch(pairs) if pairs else []
+        # ask about the public version: advisories name upstream releases, and a local build of one
+        # (2.1.0+cu118) carries its bugs (the same rule as the offline matcher)
+        asked = {p: (p[0], _public_str(p[1])) for p in pairs}
+        queries = sorted(set(asked.values()))
+        answers = dict(zip(queries, api.query_batch(queries), strict=True)) if queries else {}
+        ids_per = [answers[asked[p]] for p in pairs]
         docs = api.vulns(sorted({i for ids in ids_per for i in ids}))
         records: dict[str, dict[str, Any]] = {}
         newest: Any = None
