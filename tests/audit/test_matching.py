@@ -134,3 +134,16 @@ def test_cvss_invalid_vectors_and_labels():
     assert osv.record_severity(by_id("GHSA-53q9-r3pm-6pq6")) == ("critical", "database_specific")
     assert osv.record_severity(by_id("GHSA-fpfv-jqm9-f5jm")) == ("medium", "database_specific")
     assert osv.record_severity(by_id("PYSEC-2021-142")) == (None, None)
+
+
+def test_pip_audit_details_alias_order_description_schema():
+    # the first CVE in the record's own alias order is reported (pip-audit's stable sort)
+    r, _ = compact(rec("GHSA-xxxx", "p", [{"introduced": "0"}], aliases=["CVE-2024-2", "CVE-2024-1", "GHSA-xxxx"]))
+    assert r["aliases"] == ["CVE-2024-2", "CVE-2024-1"] and osv.primary_id(r) == "CVE-2024-2"
+    # summary wins even when empty; details otherwise; newlines flattened
+    assert osv.description({"summary": "", "details": "d"}) == ""
+    assert osv.description({"summary": None, "details": "a\nb"}) == "a b"
+    assert osv.description({}) == "N/A"
+    # a future major schema version is skipped with a warning, as pip-audit does
+    out, warnings = compact({**rec("X-9", "p", [{"introduced": "0"}]), "schema_version": "2.0.0"})
+    assert out is None and warnings == ["X-9: skipped record with unsupported OSV schema_version 2.0.0"]

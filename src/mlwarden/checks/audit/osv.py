@@ -70,6 +70,10 @@ def compact(doc: Any, warnings: list[str]) -> dict[str, Any] | None:
         raise Malformed("record has no id")
     if doc.get("withdrawn"):
         return None
+    schema = doc.get("schema_version")
+    if isinstance(schema, str) and schema.split(".")[0] not in ("", "1"):
+        warnings.append(f"{rid}: skipped record with unsupported OSV schema_version {schema}")
+        return None
     aliases = doc.get("aliases") or []
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
         raise Malformed(f"{rid}: aliases is not a list of strings")
@@ -121,7 +125,9 @@ def compact(doc: Any, warnings: list[str]) -> dict[str, Any] | None:
     details = _opt_str(doc.get("details"), f"{rid}: details")
     severity, source = record_severity(doc)
     return {
-        "id": rid, "aliases": sorted(set(aliases) - {rid}), "summary": summary, "details": details,
+        # aliases keep the record's order: pip-audit's reported id is the first PYSEC/CVE id in that order
+        "id": rid, "aliases": [a for i, a in enumerate(aliases) if a != rid and a not in aliases[:i]],
+        "summary": summary, "details": details,
         "modified": _opt_str(doc.get("modified"), f"{rid}: modified") or "",
         "published": _opt_str(doc.get("published"), f"{rid}: published"),
         "severity": severity, "severity_from": source, "affected": entries,
@@ -276,7 +282,12 @@ def pip_audit_fix_versions(rec: Mapping[str, Any], name: str) -> list[str]:
 
 
 def description(rec: Mapping[str, Any]) -> str:
-    text = rec.get("summary") or rec.get("details") or "N/A"
+    """pip-audit's description: ``summary`` when present (even empty), else ``details``, else "N/A"."""
+    text = rec.get("summary")
+    if text is None:
+        text = rec.get("details")
+    if text is None:
+        text = "N/A"
     return str(text).replace("\n", " ")
 
 

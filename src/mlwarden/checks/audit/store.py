@@ -23,7 +23,7 @@ from typing import Any
 from mlwarden.checks.audit.osv import Malformed, compact
 from mlwarden.core.errors import InputError
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 MAX_RECORD_BYTES = 16 * 1024 * 1024
 MAX_NOTES = 20
 
