@@ -160,8 +160,8 @@ class _Run:
         from mlwarden.checks.typosquats import data
 
         pop = data.popular()
-        self.ctx.meta.setdefault("check-typosquats", {"snapshot_date": pop.date.isoformat() if pop.date else None,
-                                                "popular_names": len(pop.names)})
+        self.ctx.meta.setdefault("check-typosquats", {
+            "snapshot_date": pop.date.isoformat() if pop.date else None, "popular_names": len(pop.names)})
         max_age = int(self.ctx.opt("max-data-age-days"))
         if pop.date is not None and max_age >= 0:
             age = (_dt.date.today() - pop.date).days

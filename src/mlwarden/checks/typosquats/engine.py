@@ -107,18 +107,18 @@ GENERIC = frozenset({
     "models", "net", "network", "socket", "email", "mail", "html", "xml", "yaml", "toml", "csv", "sql",
     "cache", "queue", "task", "tasks", "job", "jobs", "run", "runner", "docs", "doc", "color", "colors",
     "colour", "table", "tables", "graph", "plot", "math", "random", "uuid", "hash", "crypto", "security",
-    "cryptography", "parser", "parse", "compat", "backports", "backport", "async", "sync", "retry",
-    "requests-mock", "version", "versions", "attrs", "click", "rich", "black", "docker", "git", "github",
-    "pipeline", "pipelines", "dataset", "datasets", "vision", "speech", "nlp", "llm",
+    "parser", "parse", "compat", "backports", "backport", "async", "sync", "retry",
+    "version", "versions", "git", "github",
+    "pipelines", "dataset", "datasets", "vision", "speech", "nlp", "llm",
     "agent", "agents", "chat", "bot", "openapi", "schema", "schemas", "template", "templates",
-    "redis", "mysql", "postgres", "sqlite", "mongo", "kafka", "s3", "gcs", "ftp", "ssh", "ssl", "tls",
+    "sqlite", "s3", "gcs", "ftp", "ssh", "ssl", "tls",
     "proxy", "dns", "url", "urls", "uri", "ip", "tcp", "udp", "grpc", "rpc", "rest", "ui", "gui", "pdf",
-    "excel", "word", "zip", "tar", "gzip", "jwt", "oauth", "saml", "ldap", "env", "dotenv", "settings",
+    "excel", "word", "zip", "tar", "gzip", "oauth", "saml", "ldap", "env", "settings",
     "secrets", "vault", "events", "event", "signals", "stream", "streams", "serial", "usb", "gpio",
     "monitor", "metrics", "trace", "tracing", "profile", "profiler", "debug", "debugger", "lint",
     "linter", "format", "formatter", "style", "styles", "theme", "themes", "icons", "fonts", "font",
     "widgets", "widget", "forms", "form", "admin", "users", "user", "accounts", "account", "payments",
-    "sphinx", "jupyter", "notebook", "kernel", "shell", "terminal", "console", "progress", "tqdm",
+    "notebook", "kernel", "shell", "terminal", "console", "progress",
 })
 
 MAX_NAME = 200  # longer names are not PyPI names; checked by the combosquat rule only up to this
@@ -257,7 +257,7 @@ class Engine:
                 continue
             rank = rank_of[target]
             if kind in ("combosquat", "affix"):
-                lf = length_factor(min(len(target), 7))
+                lf = 0.8 if len(target) == 4 else length_factor(max(len(target), 7))
             elif kind == "edit-distance-2":
                 lf = 1.0 if len(target) >= 8 else (0.85 if len(target) == 7 else 0.0)
             else:
@@ -375,27 +375,31 @@ class Engine:
                     yield t, "combosquat", f"'{t}' + '{rest}'", 1.05
             return
         family_len = next((k for k in (2, 1) if "-".join(toks[:k]) in PLUGIN_FAMILIES), 0)
-        if family_len:
-            after = toks[family_len:]
-            if not any(x in rank_of and x not in GENERIC and len(x) >= 4 for x in after):
-                return  # a plugin of a recognised family (pytest-foo) whose other words name no project
         for a in range(n):
             for b in range(a + 1, n + 1):
                 if b - a == n:
                     continue
                 base = "-".join(toks[a:b])
                 rank = rank_of.get(base)
-                if rank is None or base in GENERIC or len(base) < 4 or rank > 5000:
+                if rank is None or base in GENERIC or len(base) < 4:
                     continue
                 others = toks[:a] + toks[b:]
                 if any(len(x) > 40 for x in others):
                     continue
                 glued = "-".join(others)
-                if any(x in rank_of and x not in GENERIC and len(x) >= 4 for x in others):
+                plugin_words = toks[family_len:] if family_len else []
+                popular_other = any(x in rank_of and x not in GENERIC and len(x) >= 4
+                                    for x in (plugin_words if family_len and a == 0 and b <= family_len
+                                              else others))
+                if family_len and a == 0 and b <= family_len and not popular_other:
+                    continue  # a plugin of a recognised family (pytest-foo) whose words name no project
+                if family_len and a >= family_len and not popular_other:
+                    continue  # pytest-foo-utils: the family's plugin, not a squat of 'foo-utils'
+                if popular_other:
                     yield base, "combosquat", f"'{base}' + '{glued}'", 1.1
                 elif all(x in BAIT_WORDS or x.isdigit() for x in others):
                     yield base, "combosquat", f"'{base}' + '{glued}'", 1.0
-                elif rank <= 1000 and not family_len:
+                elif rank <= 1000 and not (family_len and b <= family_len):
                     yield base, "combosquat", f"'{base}' + '{glued}'", 0.8
         if family_len:
             return
