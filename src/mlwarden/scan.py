@@ -301,6 +301,8 @@ def _main(argv: list[str]) -> int:
     cfg = load_config_for(args.config, first if first.is_dir() else root)
     general = resolve(GENERAL_OPTIONS, cli_values, cfg.general, cfg.origin)
     scan_opts = resolve(SCAN_OPTIONS, cli_values, {}, "(scan options)")
+    for key in ("checks", "skip"):  # --checks a,b and --checks a --checks b alike
+        scan_opts[key] = tuple(n.strip() for item in scan_opts[key] for n in item.split(",") if n.strip())
     if general["format"] not in FORMATS:
         raise UsageError(f"unknown format {general['format']!r} (choose from {', '.join(sorted(FORMATS))})")
     for p in paths:

@@ -126,6 +126,9 @@ def test_checks_and_skip_select_what_runs(bad_repo: Path, monkeypatch: pytest.Mo
     doc = json.loads(out)
     assert "check-pins" not in doc["meta"]["scan"]["checks"]
     assert not [f for f in doc["findings"] if f["id"].startswith("MLW3")]
+    _, out, _ = run(bad_repo, ["--checks", "check-pins,generate-sbom", "--format", "json"], monkeypatch, capsys)
+    assert "check-pins" in json.loads(out)["meta"]["scan"]["checks"]
+    assert set(json.loads(out)["meta"]["scan"]["checks"]) <= {"check-pins", "generate-sbom"}
     monkeypatch.setenv("MLWARDEN_CHECKS", "check-pins")  # the environment variable works too
     _rc, out, _ = run(bad_repo, ["--format", "json"], monkeypatch, capsys)
     assert json.loads(out)["meta"]["scan"]["checks"] == ["check-pins"]
