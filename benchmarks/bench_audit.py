@@ -323,6 +323,23 @@ werkzeug==2.0.0
 """
 
 
+def sampled_pins(rng: random.Random, records: list[dict[str, Any]], n: int) -> str:
+    """One pin per package: a version some record lists for it (often affected, sometimes on a range edge)."""
+    versions: dict[str, set[str]] = {}
+    for r in records:
+        for aff in r.get("affected", []):
+            pkg = aff.get("package", {})
+            if pkg.get("ecosystem") == "PyPI":
+                vs = {v for v in aff.get("versions", []) if _v(v) is not None}
+                for rng_ in aff.get("ranges", []):
+                    vs |= {val for e in rng_.get("events", []) for val in e.values()
+                           if val != "0" and _v(val) is not None}
+                if vs:
+                    versions.setdefault(canonicalize_name(pkg["name"]), set()).update(vs)
+    names = rng.sample(sorted(versions), min(n, len(versions)))
+    return "".join(f"{name}=={rng.choice(sorted(versions[name]))}\n" for name in sorted(names))
+
+
 def bench(label: str, work: Path, db: Path, records: list[dict[str, Any]], req_text: str,
           runs: int) -> None:
     req = work / "requirements.txt"
@@ -377,6 +394,8 @@ def main() -> None:
     ap.add_argument("--deps", type=int, default=300)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--real-zip", type=Path, default=None, help="a real OSV PyPI zip to compare on as well")
+    ap.add_argument("--real-sample", type=int, default=0,
+                    help="also audit N packages of the real zip, each at a version its records list")
     ap.add_argument("--seed", type=int, default=1234)
     args = ap.parse_args()
     rng = random.Random(args.seed)
@@ -392,7 +411,13 @@ def main() -> None:
         if args.real_zip:
             real = work / "real"
             real.mkdir()
-            bench(f"real {args.real_zip.name}", real, args.real_zip, read_zip(args.real_zip), REALISTIC, args.runs)
+            real_records = read_zip(args.real_zip)
+            bench(f"real {args.real_zip.name}", real, args.real_zip, real_records, REALISTIC, args.runs)
+            if args.real_sample:
+                sample = work / "sample"
+                sample.mkdir()
+                bench(f"real {args.real_zip.name}, sampled pins", sample, args.real_zip, real_records,
+                      sampled_pins(rng, real_records, args.real_sample), 1)
 
 
 if __name__ == "__main__":
