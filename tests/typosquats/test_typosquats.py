@@ -576,3 +576,18 @@ def test_pre_commit_hook_entry() -> None:
                  "notebooks/a.ipynb", "pip.conf"):
         assert rx.search(path), path
     assert not rx.search("README.md")
+
+
+def test_extra_index_in_an_including_file_applies_to_the_included_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tmp_path / "requirements.txt", "-r requirements-base.txt\nnumpy==2.0.0\n")
+    write(tmp_path / "requirements-base.txt", "acme-core==1.2\n")
+    write(tmp_path / "requirements-ci.txt", "--extra-index-url https://pkgs.acme.example/simple\n"
+          "-r requirements-base.txt\n")
+    monkeypatch.chdir(tmp_path)
+    rc, findings = run_json([".", "--internal-prefixes", "acme-"], capsys)
+    assert rc == 1
+    assert [(f["id"], f["path"], f["line"]) for f in findings] == [("MLW405", "requirements-base.txt", 1)]
+    assert "requirements-ci.txt:1" in findings[0]["message"]
+    rc, findings = run_json(["requirements.txt", "--internal-prefixes", "acme-"], capsys)
+    assert rc == 0 and findings == []

@@ -243,6 +243,7 @@ class _Run:
         included_paths = {inc.path for m in manifests for sub in confusion.manifest_tree(m)
                           for inc in sub.included}
         seen: set[tuple[str, str, int | None]] = set()
+        internal: dict[tuple[str, str, int | None], tuple[Any, str, set[str]]] = {}
         for m in manifests:
             if m.meta.get("unreadable"):
                 if not m.meta.get("no_reader"):
@@ -257,17 +258,20 @@ class _Run:
             elif m.format in ("pyproject", "uv.lock"):
                 merging += uv_reasons
             for dep in m.all_dependencies():
-                key = (dep.normalized or canonical(dep.name), dep.source, dep.line)
+                name = dep.normalized or canonical(dep.name)
+                key = (name, dep.source, dep.line)
+                if dep.kind == "conda" or dep.local_path or (dep.url and not dep.index):
+                    continue  # not resolved from a Python package index by name
+                if self.is_internal(name):
+                    # the same file may be reached through several including files: merge their indexes
+                    internal.setdefault(key, (dep, name, set()))[2].update(merging)
+                    continue
                 if key in seen:
                     continue
                 seen.add(key)
-                if dep.kind == "conda" or dep.local_path or (dep.url and not dep.index):
-                    continue  # not resolved from a Python package index by name
-                name = dep.normalized or canonical(dep.name)
-                if self.is_internal(name):
-                    yield from self.internal_dep_findings(dep, name, merging)
-                    continue
                 yield from self.name_findings(dep.name, dep.source, dep.line, dep.column, dep.index)
+        for dep, name, reasons in internal.values():
+            yield from self.internal_dep_findings(dep, name, sorted(reasons))
 
     def internal_dep_findings(self, dep: Any, name: str, merging: list[str]) -> Iterator[Finding]:
         from mlwarden.checks.typosquats import confusion
