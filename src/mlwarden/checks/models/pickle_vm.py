@@ -209,6 +209,7 @@ class PickleVM:
         try:
             self._run(start, res)
         except PickleError as exc:
+            res.end = exc.offset
             res.errors.append((exc.offset, exc.message))
         except (
             ValueError,
@@ -249,354 +250,369 @@ class PickleVM:
                 raise PickleError(at, "stack underflow")
             return stack.pop()
 
-        while True:
-            if pos >= end:
-                res.end = pos
-                raise PickleError(pos, "truncated: no STOP opcode")
-            at = pos
-            op = buf[pos]
-            pos += 1
-            count += 1
-            if count > max_ops:
+        at = pos
+        try:
+            while True:
+                if pos >= end:
+                    res.end = pos
+                    raise PickleError(pos, "truncated: no STOP opcode")
+                at = pos
+                op = buf[pos]
+                pos += 1
+                count += 1
+                if count > max_ops:
+                    res.end = at
+                    raise PickleError(at, f"opcode limit ({max_ops}) reached")
+                if len(stack) > max_stack:
+                    res.end = at
+                    raise PickleError(at, f"stack depth limit ({max_stack}) reached")
                 res.end = at
-                raise PickleError(at, f"opcode limit ({max_ops}) reached")
-            if len(stack) > max_stack:
-                res.end = at
-                raise PickleError(at, f"stack depth limit ({max_stack}) reached")
-            res.end = at
-            # most frequent first
-            if op == 0x71:  # BINPUT
-                self._need(pos, 1)
-                if not stack:
-                    raise PickleError(at, "PUT on empty stack")
-                memo[buf[pos]] = stack[-1]
-                pos += 1
-            elif op == 0x94:  # MEMOIZE
-                if not stack:
-                    raise PickleError(at, "MEMOIZE on empty stack")
-                memo[len(memo)] = stack[-1]
-            elif op == 0x68:  # BINGET
-                self._need(pos, 1)
-                idx = buf[pos]
-                pos += 1
-                if idx not in memo:
-                    raise PickleError(at, f"memo key {idx} not found")
-                stack.append(memo[idx])
-            elif op == 0x8C:  # SHORT_BINUNICODE
-                self._need(pos, 1)
-                n = buf[pos]
-                stack.append(self._payload(pos + 1, n, True))
-                pos += 1 + n
-            elif op == 0x28:  # MARK
-                marks.append(len(stack))
-            elif op == 0x4B:  # BININT1
-                self._need(pos, 1)
-                stack.append(buf[pos])
-                pos += 1
-            elif op == 0x4A:  # BININT
-                self._need(pos, 4)
-                stack.append(unpack_i("<i", buf[pos : pos + 4])[0])
-                pos += 4
-            elif op == 0x4D:  # BININT2
-                self._need(pos, 2)
-                stack.append(buf[pos] | (buf[pos + 1] << 8))
-                pos += 2
-            elif op == 0x47:  # BINFLOAT
-                self._need(pos, 8)
-                stack.append(0.0)
-                pos += 8
-            elif op == 0x85:  # TUPLE1
-                stack.append((pop(at),))
-            elif op == 0x86:  # TUPLE2
-                b = pop(at)
-                a = pop(at)
-                stack.append((a, b))
-            elif op == 0x87:  # TUPLE3
-                c = pop(at)
-                b = pop(at)
-                a = pop(at)
-                stack.append((a, b, c))
-            elif op == 0x74:  # TUPLE
-                stack.append(tuple(pop_mark(at)))
-            elif op == 0x29:  # EMPTY_TUPLE
-                stack.append(())
-            elif op == 0x4E:  # NONE
-                stack.append(None)
-            elif op == 0x88:  # NEWTRUE
-                stack.append(True)
-            elif op == 0x89:  # NEWFALSE
-                stack.append(False)
-            elif op == 0x52:  # REDUCE
-                args = pop(at)
-                func = pop(at)
-                _mark_use(res, func, "REDUCE")
-                obj = Obj(func, args, at)
-                if (
-                    isinstance(func, Global)
-                    and (func.module, func.name) in NESTED_LOADERS
-                    and isinstance(args, tuple)
-                    and args
-                    and isinstance(args[0], (Blob, blob))
-                ):
-                    res.nested.append((at, f"{func.module}.{func.name}", args[0]))
-                stack.append(obj)
-            elif op == 0x51:  # BINPERSID
-                pop(at)
-                stack.append(UNKNOWN)
-            elif op == 0x62:  # BUILD
-                state = pop(at)
-                if not stack or (marks and len(stack) <= marks[-1]):
-                    raise PickleError(at, "BUILD on empty stack")
-                target = stack[-1]
-                _mark_use(res, target, "BUILD")
-                if isinstance(target, Obj):
-                    target.state = state
-                    root = target.func
-                    if isinstance(root, Global) and (root.module, root.name) in _JOBLIB_WRAPPERS:
-                        pos = self._skip_joblib_array(pos, target, res)
-            elif op == 0x7D:  # EMPTY_DICT
-                stack.append({})
-            elif op == 0x5D:  # EMPTY_LIST
-                stack.append([])
-            elif op == 0x75:  # SETITEMS
-                items = pop_mark(at)
-                if not stack:
-                    raise PickleError(at, "SETITEMS without a dict")
-                d = stack[-1]
-                if isinstance(d, dict) and len(d) < 4096:
+                # most frequent first
+                if op == 0x71:  # BINPUT
+                    self._need(pos, 1)
+                    if not stack:
+                        raise PickleError(at, "PUT on empty stack")
+                    memo[buf[pos]] = stack[-1]
+                    pos += 1
+                elif op == 0x94:  # MEMOIZE
+                    if not stack:
+                        raise PickleError(at, "MEMOIZE on empty stack")
+                    memo[len(memo)] = stack[-1]
+                elif op == 0x68:  # BINGET
+                    self._need(pos, 1)
+                    idx = buf[pos]
+                    pos += 1
+                    if idx not in memo:
+                        raise PickleError(at, f"memo key {idx} not found")
+                    stack.append(memo[idx])
+                elif op == 0x8C:  # SHORT_BINUNICODE
+                    self._need(pos, 1)
+                    n = buf[pos]
+                    stack.append(self._payload(pos + 1, n, True))
+                    pos += 1 + n
+                elif op == 0x28:  # MARK
+                    marks.append(len(stack))
+                elif op == 0x4B:  # BININT1
+                    self._need(pos, 1)
+                    stack.append(buf[pos])
+                    pos += 1
+                elif op == 0x4A:  # BININT
+                    self._need(pos, 4)
+                    stack.append(unpack_i("<i", buf[pos : pos + 4])[0])
+                    pos += 4
+                elif op == 0x4D:  # BININT2
+                    self._need(pos, 2)
+                    stack.append(buf[pos] | (buf[pos + 1] << 8))
+                    pos += 2
+                elif op == 0x47:  # BINFLOAT
+                    self._need(pos, 8)
+                    stack.append(0.0)
+                    pos += 8
+                elif op == 0x85:  # TUPLE1
+                    stack.append((pop(at),))
+                elif op == 0x86:  # TUPLE2
+                    b = pop(at)
+                    a = pop(at)
+                    stack.append((a, b))
+                elif op == 0x87:  # TUPLE3
+                    c = pop(at)
+                    b = pop(at)
+                    a = pop(at)
+                    stack.append((a, b, c))
+                elif op == 0x74:  # TUPLE
+                    stack.append(tuple(pop_mark(at)))
+                elif op == 0x29:  # EMPTY_TUPLE
+                    stack.append(())
+                elif op == 0x4E:  # NONE
+                    stack.append(None)
+                elif op == 0x88:  # NEWTRUE
+                    stack.append(True)
+                elif op == 0x89:  # NEWFALSE
+                    stack.append(False)
+                elif op == 0x52:  # REDUCE
+                    args = pop(at)
+                    func = pop(at)
+                    _mark_use(res, func, "REDUCE")
+                    obj = Obj(func, args, at)
+                    if (
+                        isinstance(func, Global)
+                        and (func.module, func.name) in NESTED_LOADERS
+                        and isinstance(args, tuple)
+                        and args
+                        and isinstance(args[0], (Blob, blob))
+                    ):
+                        res.nested.append((at, f"{func.module}.{func.name}", args[0]))
+                    stack.append(obj)
+                elif op == 0x51:  # BINPERSID
+                    pop(at)
+                    stack.append(UNKNOWN)
+                elif op == 0x62:  # BUILD
+                    state = pop(at)
+                    if not stack or (marks and len(stack) <= marks[-1]):
+                        raise PickleError(at, "BUILD on empty stack")
+                    target = stack[-1]
+                    _mark_use(res, target, "BUILD")
+                    if isinstance(target, Obj):
+                        target.state = state
+                        root = target.func
+                        if isinstance(root, Global) and (root.module, root.name) in _JOBLIB_WRAPPERS:
+                            pos = self._skip_joblib_array(pos, target, res)
+                elif op == 0x7D:  # EMPTY_DICT
+                    stack.append({})
+                elif op == 0x5D:  # EMPTY_LIST
+                    stack.append([])
+                elif op == 0x75:  # SETITEMS
+                    items = pop_mark(at)
+                    if not stack:
+                        raise PickleError(at, "SETITEMS without a dict")
+                    d = stack[-1]
+                    if isinstance(d, dict) and len(d) < 4096:
+                        for i in range(0, len(items) - 1, 2):
+                            try:
+                                d[items[i]] = items[i + 1]
+                            except TypeError:
+                                pass
+                elif op == 0x73:  # SETITEM
+                    v = pop(at)
+                    k = pop(at)
+                    if not stack:
+                        raise PickleError(at, "SETITEM without a dict")
+                    d = stack[-1]
+                    if isinstance(d, dict) and len(d) < 4096:
+                        try:
+                            d[k] = v
+                        except TypeError:
+                            pass
+                elif op == 0x65:  # APPENDS
+                    items = pop_mark(at)
+                    if not stack:
+                        raise PickleError(at, "APPENDS without a list")
+                    lst = stack[-1]
+                    if isinstance(lst, list) and len(lst) < 4096:
+                        lst.extend(items[:4096])
+                elif op == 0x61:  # APPEND
+                    v = pop(at)
+                    if not stack:
+                        raise PickleError(at, "APPEND without a list")
+                    lst = stack[-1]
+                    if isinstance(lst, list) and len(lst) < 4096:
+                        lst.append(v)
+                elif op == 0x93:  # STACK_GLOBAL
+                    name = pop(at)
+                    module = pop(at)
+                    if isinstance(module, str) and isinstance(name, str):
+                        g = Global(module, name, at, "STACK_GLOBAL")
+                        res.add_global(g).shapes.add("reference")
+                        stack.append(g)
+                    else:
+                        res.dynamic.append(
+                            (
+                                at,
+                                f"STACK_GLOBAL operands are not plain strings "
+                                f"({_describe(module)}, {_describe(name)})",
+                            )
+                        )
+                        stack.append(UNKNOWN)
+                elif op == 0x81:  # NEWOBJ
+                    args = pop(at)
+                    cls = pop(at)
+                    _mark_use(res, cls, "NEWOBJ")
+                    stack.append(Obj(cls, args, at))
+                elif op == 0x92:  # NEWOBJ_EX
+                    kwargs = pop(at)
+                    args = pop(at)
+                    cls = pop(at)
+                    _mark_use(res, cls, "NEWOBJ_EX")
+                    stack.append(Obj(cls, (args, kwargs), at))
+                elif op == 0x58:  # BINUNICODE
+                    self._need(pos, 4)
+                    n = unpack_i("<I", buf[pos : pos + 4])[0]
+                    stack.append(self._payload(pos + 4, n, True))
+                    pos += 4 + n
+                elif op == 0x43:  # SHORT_BINBYTES
+                    self._need(pos, 1)
+                    n = buf[pos]
+                    stack.append(self._payload(pos + 1, n, False))
+                    pos += 1 + n
+                elif op == 0x42:  # BINBYTES
+                    self._need(pos, 4)
+                    n = unpack_i("<I", buf[pos : pos + 4])[0]
+                    stack.append(self._payload(pos + 4, n, False))
+                    pos += 4 + n
+                elif op == 0x8E or op == 0x8D or op == 0x96:  # BINBYTES8, BINUNICODE8, BYTEARRAY8
+                    self._need(pos, 8)
+                    n = unpack_i("<Q", buf[pos : pos + 8])[0]
+                    stack.append(self._payload(pos + 8, n, op == 0x8D))
+                    pos += 8 + n
+                elif op == 0x55:  # SHORT_BINSTRING
+                    self._need(pos, 1)
+                    n = buf[pos]
+                    raw = self._payload(pos + 1, n, False)
+                    stack.append(raw.decode("latin-1") if isinstance(raw, bytes) else raw)
+                    pos += 1 + n
+                elif op == 0x54:  # BINSTRING
+                    self._need(pos, 4)
+                    n = unpack_i("<i", buf[pos : pos + 4])[0]
+                    if n < 0:
+                        raise PickleError(at, "negative BINSTRING length")
+                    raw = self._payload(pos + 4, n, False)
+                    stack.append(raw.decode("latin-1") if isinstance(raw, bytes) else raw)
+                    pos += 4 + n
+                elif op == 0x95:  # FRAME
+                    self._need(pos, 8)
+                    pos += 8
+                elif op == 0x80:  # PROTO
+                    self._need(pos, 1)
+                    proto = buf[pos]
+                    if proto > 5:
+                        raise PickleError(at, f"unsupported pickle protocol {proto}")
+                    res.proto = proto
+                    pos += 1
+                elif op == 0x2E:  # STOP
+                    res.end = pos
+                    res.complete = True
+                    res.opcodes = count
+                    return
+                elif op == 0x8A:  # LONG1
+                    self._need(pos, 1)
+                    n = buf[pos]
+                    self._need(pos + 1, n)
+                    stack.append(int.from_bytes(buf[pos + 1 : pos + 1 + n], "little", signed=True))
+                    pos += 1 + n
+                elif op == 0x8B:  # LONG4
+                    self._need(pos, 4)
+                    n = unpack_i("<i", buf[pos : pos + 4])[0]
+                    if n < 0:
+                        raise PickleError(at, "negative LONG4 length")
+                    self._need(pos + 4, n)
+                    stack.append(
+                        int.from_bytes(buf[pos + 4 : pos + 4 + min(n, 64)], "little", signed=True)
+                        if n <= 64
+                        else UNKNOWN
+                    )
+                    pos += 4 + n
+                elif op == 0x72:  # LONG_BINPUT
+                    self._need(pos, 4)
+                    if not stack:
+                        raise PickleError(at, "PUT on empty stack")
+                    memo[unpack_i("<I", buf[pos : pos + 4])[0]] = stack[-1]
+                    pos += 4
+                elif op == 0x6A:  # LONG_BINGET
+                    self._need(pos, 4)
+                    idx = unpack_i("<I", buf[pos : pos + 4])[0]
+                    pos += 4
+                    if idx not in memo:
+                        raise PickleError(at, f"memo key {idx} not found")
+                    stack.append(memo[idx])
+                elif op == 0x30:  # POP
+                    if marks and len(stack) == marks[-1]:
+                        pop_mark(at)
+                    else:
+                        pop(at)
+                elif op == 0x31:  # POP_MARK
+                    pop_mark(at)
+                elif op == 0x32:  # DUP
+                    if not stack:
+                        raise PickleError(at, "DUP on empty stack")
+                    stack.append(stack[-1])
+                elif op == 0x8F:  # EMPTY_SET
+                    stack.append(UNKNOWN)
+                elif op == 0x90:  # ADDITEMS
+                    pop_mark(at)
+                    if not stack:
+                        raise PickleError(at, "ADDITEMS without a set")
+                elif op == 0x91:  # FROZENSET
+                    pop_mark(at)
+                    stack.append(UNKNOWN)
+                elif op == 0x6C:  # LIST
+                    stack.append(pop_mark(at)[:4096])
+                elif op == 0x64:  # DICT
+                    items = pop_mark(at)
+                    d = {}
                     for i in range(0, len(items) - 1, 2):
                         try:
                             d[items[i]] = items[i + 1]
                         except TypeError:
                             pass
-            elif op == 0x73:  # SETITEM
-                v = pop(at)
-                k = pop(at)
-                if not stack:
-                    raise PickleError(at, "SETITEM without a dict")
-                d = stack[-1]
-                if isinstance(d, dict) and len(d) < 4096:
-                    try:
-                        d[k] = v
-                    except TypeError:
-                        pass
-            elif op == 0x65:  # APPENDS
-                items = pop_mark(at)
-                if not stack:
-                    raise PickleError(at, "APPENDS without a list")
-                lst = stack[-1]
-                if isinstance(lst, list) and len(lst) < 4096:
-                    lst.extend(items[:4096])
-            elif op == 0x61:  # APPEND
-                v = pop(at)
-                if not stack:
-                    raise PickleError(at, "APPEND without a list")
-                lst = stack[-1]
-                if isinstance(lst, list) and len(lst) < 4096:
-                    lst.append(v)
-            elif op == 0x93:  # STACK_GLOBAL
-                name = pop(at)
-                module = pop(at)
-                if isinstance(module, str) and isinstance(name, str):
-                    g = Global(module, name, at, "STACK_GLOBAL")
+                    stack.append(d)
+                elif op == 0x63:  # GLOBAL
+                    mod, pos = self._line(pos)
+                    nm, pos = self._line(pos)
+                    g = Global(_text(mod), _text(nm), at, "GLOBAL")
                     res.add_global(g).shapes.add("reference")
                     stack.append(g)
-                else:
-                    res.dynamic.append(
-                        (
-                            at,
-                            f"STACK_GLOBAL operands are not plain strings "
-                            f"({_describe(module)}, {_describe(name)})",
-                        )
-                    )
+                elif op == 0x69:  # INST
+                    mod, pos = self._line(pos)
+                    nm, pos = self._line(pos)
+                    g = Global(_text(mod), _text(nm), at, "INST")
+                    res.add_global(g).shapes.add("INST")
+                    args = pop_mark(at)
+                    stack.append(Obj(g, tuple(args), at))
+                elif op == 0x6F:  # OBJ
+                    items = pop_mark(at)
+                    if not items:
+                        raise PickleError(at, "OBJ without a class")
+                    _mark_use(res, items[0], "OBJ")
+                    stack.append(Obj(items[0], tuple(items[1:]), at))
+                elif op == 0x82 or op == 0x83 or op == 0x84:  # EXT1, EXT2, EXT4
+                    n = 1 if op == 0x82 else (2 if op == 0x83 else 4)
+                    self._need(pos, n)
+                    code = int.from_bytes(buf[pos : pos + n], "little")
+                    pos += n
+                    res.ext_codes.append((at, code))
                     stack.append(UNKNOWN)
-            elif op == 0x81:  # NEWOBJ
-                args = pop(at)
-                cls = pop(at)
-                _mark_use(res, cls, "NEWOBJ")
-                stack.append(Obj(cls, args, at))
-            elif op == 0x92:  # NEWOBJ_EX
-                kwargs = pop(at)
-                args = pop(at)
-                cls = pop(at)
-                _mark_use(res, cls, "NEWOBJ_EX")
-                stack.append(Obj(cls, (args, kwargs), at))
-            elif op == 0x58:  # BINUNICODE
-                self._need(pos, 4)
-                n = unpack_i("<I", buf[pos : pos + 4])[0]
-                stack.append(self._payload(pos + 4, n, True))
-                pos += 4 + n
-            elif op == 0x43:  # SHORT_BINBYTES
-                self._need(pos, 1)
-                n = buf[pos]
-                stack.append(self._payload(pos + 1, n, False))
-                pos += 1 + n
-            elif op == 0x42:  # BINBYTES
-                self._need(pos, 4)
-                n = unpack_i("<I", buf[pos : pos + 4])[0]
-                stack.append(self._payload(pos + 4, n, False))
-                pos += 4 + n
-            elif op == 0x8E or op == 0x8D or op == 0x96:  # BINBYTES8, BINUNICODE8, BYTEARRAY8
-                self._need(pos, 8)
-                n = unpack_i("<Q", buf[pos : pos + 8])[0]
-                stack.append(self._payload(pos + 8, n, op == 0x8D))
-                pos += 8 + n
-            elif op == 0x55:  # SHORT_BINSTRING
-                self._need(pos, 1)
-                n = buf[pos]
-                raw = self._payload(pos + 1, n, False)
-                stack.append(raw.decode("latin-1") if isinstance(raw, bytes) else raw)
-                pos += 1 + n
-            elif op == 0x54:  # BINSTRING
-                self._need(pos, 4)
-                n = unpack_i("<i", buf[pos : pos + 4])[0]
-                if n < 0:
-                    raise PickleError(at, "negative BINSTRING length")
-                raw = self._payload(pos + 4, n, False)
-                stack.append(raw.decode("latin-1") if isinstance(raw, bytes) else raw)
-                pos += 4 + n
-            elif op == 0x95:  # FRAME
-                self._need(pos, 8)
-                pos += 8
-            elif op == 0x80:  # PROTO
-                self._need(pos, 1)
-                proto = buf[pos]
-                if proto > 5:
-                    raise PickleError(at, f"unsupported pickle protocol {proto}")
-                res.proto = proto
-                pos += 1
-            elif op == 0x2E:  # STOP
-                res.end = pos
-                res.complete = True
-                res.opcodes = count
-                return
-            elif op == 0x8A:  # LONG1
-                self._need(pos, 1)
-                n = buf[pos]
-                self._need(pos + 1, n)
-                stack.append(int.from_bytes(buf[pos + 1 : pos + 1 + n], "little", signed=True))
-                pos += 1 + n
-            elif op == 0x8B:  # LONG4
-                self._need(pos, 4)
-                n = unpack_i("<i", buf[pos : pos + 4])[0]
-                if n < 0:
-                    raise PickleError(at, "negative LONG4 length")
-                self._need(pos + 4, n)
-                stack.append(
-                    int.from_bytes(buf[pos + 4 : pos + 4 + min(n, 64)], "little", signed=True)
-                    if n <= 64
-                    else UNKNOWN
-                )
-                pos += 4 + n
-            elif op == 0x72:  # LONG_BINPUT
-                self._need(pos, 4)
-                if not stack:
-                    raise PickleError(at, "PUT on empty stack")
-                memo[unpack_i("<I", buf[pos : pos + 4])[0]] = stack[-1]
-                pos += 4
-            elif op == 0x6A:  # LONG_BINGET
-                self._need(pos, 4)
-                idx = unpack_i("<I", buf[pos : pos + 4])[0]
-                pos += 4
-                if idx not in memo:
-                    raise PickleError(at, f"memo key {idx} not found")
-                stack.append(memo[idx])
-            elif op == 0x30:  # POP
-                if marks and len(stack) == marks[-1]:
-                    pop_mark(at)
+                elif op == 0x50:  # PERSID
+                    _, pos = self._line(pos)
+                    stack.append(UNKNOWN)
+                elif op == 0x49:  # INT (also TRUE/FALSE as I01/I00)
+                    line, pos = self._line(pos)
+                    stack.append(_int_or_unknown(line))
+                elif op == 0x4C:  # LONG
+                    line, pos = self._line(pos)
+                    stack.append(_int_or_unknown(line.rstrip(b"L")))
+                elif op == 0x46:  # FLOAT
+                    _, pos = self._line(pos)
+                    stack.append(0.0)
+                elif op == 0x53:  # STRING
+                    line, pos = self._line(pos)
+                    stack.append(_py_string(line))
+                elif op == 0x56:  # UNICODE
+                    line, pos = self._line(pos)
+                    stack.append(_text(line, "raw_unicode_escape"))
+                elif op == 0x67:  # GET
+                    line, pos = self._line(pos)
+                    idx2 = _int_or_unknown(line)
+                    if not isinstance(idx2, int) or idx2 not in memo:
+                        raise PickleError(at, f"memo key {line[:20]!r} not found")
+                    stack.append(memo[idx2])
+                elif op == 0x70:  # PUT
+                    line, pos = self._line(pos)
+                    idx2 = _int_or_unknown(line)
+                    if not isinstance(idx2, int) or not stack:
+                        raise PickleError(at, "bad PUT")
+                    memo[idx2] = stack[-1]
+                elif op == 0x97:  # NEXT_BUFFER
+                    stack.append(UNKNOWN)
+                elif op == 0x98:  # READONLY_BUFFER
+                    if not stack:
+                        raise PickleError(at, "READONLY_BUFFER on empty stack")
                 else:
-                    pop(at)
-            elif op == 0x31:  # POP_MARK
-                pop_mark(at)
-            elif op == 0x32:  # DUP
-                if not stack:
-                    raise PickleError(at, "DUP on empty stack")
-                stack.append(stack[-1])
-            elif op == 0x8F:  # EMPTY_SET
-                stack.append(UNKNOWN)
-            elif op == 0x90:  # ADDITEMS
-                pop_mark(at)
-                if not stack:
-                    raise PickleError(at, "ADDITEMS without a set")
-            elif op == 0x91:  # FROZENSET
-                pop_mark(at)
-                stack.append(UNKNOWN)
-            elif op == 0x6C:  # LIST
-                stack.append(pop_mark(at)[:4096])
-            elif op == 0x64:  # DICT
-                items = pop_mark(at)
-                d = {}
-                for i in range(0, len(items) - 1, 2):
-                    try:
-                        d[items[i]] = items[i + 1]
-                    except TypeError:
-                        pass
-                stack.append(d)
-            elif op == 0x63:  # GLOBAL
-                mod, pos = self._line(pos)
-                nm, pos = self._line(pos)
-                g = Global(_text(mod), _text(nm), at, "GLOBAL")
-                res.add_global(g).shapes.add("reference")
-                stack.append(g)
-            elif op == 0x69:  # INST
-                mod, pos = self._line(pos)
-                nm, pos = self._line(pos)
-                g = Global(_text(mod), _text(nm), at, "INST")
-                res.add_global(g).shapes.add("INST")
-                args = pop_mark(at)
-                stack.append(Obj(g, tuple(args), at))
-            elif op == 0x6F:  # OBJ
-                items = pop_mark(at)
-                if not items:
-                    raise PickleError(at, "OBJ without a class")
-                _mark_use(res, items[0], "OBJ")
-                stack.append(Obj(items[0], tuple(items[1:]), at))
-            elif op == 0x82 or op == 0x83 or op == 0x84:  # EXT1, EXT2, EXT4
-                n = 1 if op == 0x82 else (2 if op == 0x83 else 4)
-                self._need(pos, n)
-                code = int.from_bytes(buf[pos : pos + n], "little")
-                pos += n
-                res.ext_codes.append((at, code))
-                stack.append(UNKNOWN)
-            elif op == 0x50:  # PERSID
-                _, pos = self._line(pos)
-                stack.append(UNKNOWN)
-            elif op == 0x49:  # INT (also TRUE/FALSE as I01/I00)
-                line, pos = self._line(pos)
-                stack.append(_int_or_unknown(line))
-            elif op == 0x4C:  # LONG
-                line, pos = self._line(pos)
-                stack.append(_int_or_unknown(line.rstrip(b"L")))
-            elif op == 0x46:  # FLOAT
-                _, pos = self._line(pos)
-                stack.append(0.0)
-            elif op == 0x53:  # STRING
-                line, pos = self._line(pos)
-                stack.append(_py_string(line))
-            elif op == 0x56:  # UNICODE
-                line, pos = self._line(pos)
-                stack.append(_text(line, "raw_unicode_escape"))
-            elif op == 0x67:  # GET
-                line, pos = self._line(pos)
-                idx2 = _int_or_unknown(line)
-                if not isinstance(idx2, int) or idx2 not in memo:
-                    raise PickleError(at, f"memo key {line[:20]!r} not found")
-                stack.append(memo[idx2])
-            elif op == 0x70:  # PUT
-                line, pos = self._line(pos)
-                idx2 = _int_or_unknown(line)
-                if not isinstance(idx2, int) or not stack:
-                    raise PickleError(at, "bad PUT")
-                memo[idx2] = stack[-1]
-            elif op == 0x97:  # NEXT_BUFFER
-                stack.append(UNKNOWN)
-            elif op == 0x98:  # READONLY_BUFFER
-                if not stack:
-                    raise PickleError(at, "READONLY_BUFFER on empty stack")
-            else:
-                raise PickleError(at, f"invalid opcode 0x{op:02x}")
-            if len(memo) > max_memo:
-                raise PickleError(at, f"memo size limit ({max_memo}) reached")
+                    raise PickleError(at, f"invalid opcode 0x{op:02x}")
+                if len(memo) > max_memo:
+                    raise PickleError(at, f"memo size limit ({max_memo}) reached")
+        except PickleError:
+            raise
+        except (
+            ValueError,
+            IndexError,
+            TypeError,
+            UnicodeDecodeError,
+            OverflowError,
+            MemoryError,
+            RecursionError,
+            struct.error,
+        ) as exc:
+            raise PickleError(at, f"malformed pickle: {type(exc).__name__}: {exc}") from None
 
     def _skip_joblib_array(self, pos: int, wrapper: Obj, res: PickleResult) -> int:
         """joblib writes a wrapped array's raw bytes (or a nested pickle) right after its BUILD."""
