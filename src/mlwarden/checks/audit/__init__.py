@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from mlwarden.sources.model import Dependency, Manifest
 
 META_KEY = "audit-deps"
+STALE_WARNING_DAYS = 7
 DEFAULT_API_URL = "https://api.osv.dev"  # kept here so offline runs never import the HTTP client
 
 
@@ -414,6 +415,9 @@ class AuditDeps(Check):
             ctx.note(f"advisory database: {info.source} ({info.kind}, {info.records} PyPI records, newest "
                      f"modified {info.newest_modified or 'unknown'}, "
                      f"{'age unknown' if age is None else f'{age} days old'}; index {info.cache})")
+            if age is not None and age > STALE_WARNING_DAYS:
+                ctx.note(f"the advisory database is {age} days old: advisories published since are missing; "
+                         "run `mlwarden db update` (or fail on staleness with --max-db-age DAYS)")
         if info.malformed:
             shown = "; ".join(sorted(info.malformed)[:MAX_NOTES])
             more = f" (+{len(info.malformed) - MAX_NOTES} more)" if len(info.malformed) > MAX_NOTES else ""
