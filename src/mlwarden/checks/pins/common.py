@@ -142,8 +142,8 @@ def dependency_findings(dep: Dependency, manifest: Manifest, options: Mapping[st
 
     special = bool(dep.vcs or dep.url or dep.local_path or dep.editable)
 
-    # unpinned
-    if not special and not exact_pin(dep):
+    # unpinned (conda packages have conda-unpinned / conda-fuzzy-pin, with conda's own syntax)
+    if not special and dep.kind != "conda" and not exact_pin(dep):
         spec = dep.specifier.strip()
         what = f"'{spec}'" if spec else "no version constraint"
         yield f(UNPINNED, f"{label} is not pinned to one exact version ({what})",
