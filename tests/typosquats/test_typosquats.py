@@ -454,7 +454,9 @@ def test_hf_ids_in_code_notebooks_and_config(tmp_path: Path, monkeypatch: pytest
           'f = load_dataset("open-ai/gsm8k")\n'
           'g = AutoModel.from_pretrained("./checkpoints/run1")\n'
           'h = AutoModel.from_pretrained("my-lab/my-model")\n'
-          'i = AutoModel.from_pretrained("unsloth/llama-3-8b-bnb-4bit")\n')
+          'i = AutoModel.from_pretrained("unsloth/llama-3-8b-bnb-4bit")\n'
+          'j = AutoModel.from_pretrained("TheBIoke/Llama-2-7B-GGUF")  # capital I\n'
+          'k = AutoModel.from_pretrained("mistral-community/pixtral-12b")\n')
     nb = {"cells": [{"cell_type": "code", "source": ['m = AutoModel.from_pretrained("facebok/opt-1.3b")\n']}],
           "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     nb_text = json.dumps(nb, indent=1)
@@ -474,6 +476,7 @@ def test_hf_ids_in_code_notebooks_and_config(tmp_path: Path, monkeypatch: pytest
         ("train.py", 2, "meta-lama/Llama-2-7b-hf", "meta-llama"),
         ("train.py", 4, "mistral-ai/Mistral-7B-v0.1", "mistralai"),
         ("train.py", 7, "open-ai/gsm8k", "openai"),
+        ("train.py", 11, "TheBIoke/Llama-2-7B-GGUF", "TheBloke"),
     ]
     assert all(f["id"] == "MLW408" for f in findings)
     rc, findings = run_json([".", "--no-hf-ids"], capsys)

@@ -57,13 +57,13 @@ def _near_org(org: str) -> tuple[str, str, float] | None:
         if best is None or score > best[2]:
             best = (orgs[t][1], kind, score)
 
-    un, sk = unseparated(low.replace("_", "-").replace(".", "-")), skeleton(low)
+    un, sk = unseparated(low.replace("_", "-").replace(".", "-")), skeleton(org)
     for t in orgs:
         if len(t) < 4:
             continue
         if un == unseparated(t):
             offer(t, "separator", 0.95)
-        elif sk == skeleton(t):
+        elif sk == skeleton(orgs[t][1]):
             offer(t, "homoglyph", 1.0)
         elif len(t) >= 5 and abs(len(t) - len(low)) <= 2:
             d = damerau(low, t, 2)
