@@ -489,8 +489,7 @@ def test_hf_ids_in_code_notebooks_and_config(tmp_path: Path, monkeypatch: pytest
 def test_snapshot_age_note(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                            capsys: pytest.CaptureFixture[str]) -> None:
     pop = data.popular()
-    old = data.Popular(pop.names, pop.ranks, pop.rank_of, dt.date.today() - dt.timedelta(days=400),
-                       pop.position)
+    old = data.Popular(pop.names, pop.ranks, pop.rank_of, dt.date.today() - dt.timedelta(days=400))
     monkeypatch.setattr(data, "popular", lambda: old)
     assert main(["--name", "requests"]) == 0
     assert "400 days old" in capsys.readouterr().err

@@ -26,7 +26,7 @@ import math
 import sys
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from itertools import combinations
@@ -242,15 +242,17 @@ class Popular:
     ranks: list[int]
     rank_of: dict[str, int]
     date: _dt.date | None
-    position: dict[str, int] = field(default_factory=dict)
 
 
 def parse_top(text: str) -> Popular:
+    """Parse ``pypi_top.tsv``: ``#`` header lines (one says ``# date: YYYY-MM-DD``), then rank<TAB>name."""
+    date: _dt.date | None = None
     names: list[str] = []
     ranks: list[int] = []
-    date: _dt.date | None = None
     for line in text.splitlines():
-        if line.startswith("#"):
+        if not line:
+            continue
+        if line[0] == "#":
             key, _, value = line[1:].partition(":")
             if key.strip() == "date":
                 try:
@@ -259,14 +261,13 @@ def parse_top(text: str) -> Popular:
                     date = None
             continue
         rank_s, _, name = line.partition("\t")
-        if not name.strip():
-            continue
-        names.append(name.strip())
-        ranks.append(int(rank_s))
+        if name:
+            names.append(name)
+            ranks.append(int(rank_s))
     rank_of: dict[str, int] = {}
     for n, r in zip(names, ranks, strict=True):
         rank_of.setdefault(n, r)
-    return Popular(names, ranks, rank_of, date, {n: i for i, n in enumerate(names)})
+    return Popular(names, ranks, rank_of, date)
 
 
 @lru_cache(maxsize=1)
