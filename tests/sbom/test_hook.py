@@ -230,3 +230,14 @@ def test_output_option_names_the_sbom_at_check_level(project: Path) -> None:
     ctx = Context(paths=["."], root=project, config=Config(root=project), options=options)
     list(check.run(ctx))
     assert ctx.rewritten == ["explicit.json"]
+
+
+def test_crlf_checkout_is_kept(project: Path) -> None:
+    assert run() == 1
+    path = project / "sbom.cdx.json"
+    lf = path.read_bytes()
+    path.write_bytes(lf.replace(b"\n", b"\r\n"))  # what a Windows checkout with autocrlf holds
+    assert run() == 0 and path.read_bytes() == lf.replace(b"\n", b"\r\n")
+    path.write_bytes(lf.replace(b"\n", b"\r\n").replace(b'"demo-ml"', b'"old"'))
+    assert run() == 1
+    assert path.read_bytes() == lf.replace(b"\n", b"\r\n")

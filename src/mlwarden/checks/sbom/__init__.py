@@ -151,11 +151,13 @@ class GenerateSbom(Check):
                     findings.append(Finding(INVALID, target_display, msg))
                 yield from findings
                 return
-        data = text.encode("utf-8")
         try:
             current = target.read_bytes() if target.is_file() else None
         except OSError as exc:
             raise MlwardenError(f"cannot read: {exc.strerror}", path=target_display) from None
+        if current is not None and b"\r\n" in current:
+            text = text.replace("\n", "\r\n")  # keep the committed file's line endings (autocrlf checkouts)
+        data = text.encode("utf-8")
         if current != data:
             what = "does not exist" if current is None else "is out of date"
             if ctx.opt("check"):
