@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 
 from mlwarden import scan
-from mlwarden.checks import available
+from mlwarden.checks import available, load_check
 from mlwarden.formats import Report
 from mlwarden.formats import markdown as md
 from tests.ship.helpers import ROOT, SCHEMAS, git, make_repo
@@ -242,27 +242,58 @@ def test_committed_stale_sbom_is_reported_never_rewritten(tmp_path: Path, monkey
     assert (repo / "sbom.cdx.json").read_text() == stale
 
 
-def test_every_landed_check_runs_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
-    """One repository with one mistake per check; each landed check reports its own."""
+def _osv_db(folder: Path) -> Path:
+    """An offline OSV database (a directory of records): flask < 2.2.5 is vulnerable."""
+    folder.mkdir(parents=True)
+    (folder / "PYSEC-2023-62.json").write_text(json.dumps({
+        "id": "PYSEC-2023-62", "modified": "2023-06-01T00:00:00Z", "aliases": ["CVE-2023-30861"],
+        "summary": "session cookie disclosure",
+        "affected": [{"package": {"ecosystem": "PyPI", "name": "flask"},
+                      "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.2.5"}]}]}],
+    }))
+    return folder
+
+
+def loadable(name: str) -> bool:
+    try:
+        load_check(name)
+    except (ImportError, AttributeError):  # still being written
+        return False
+    return True
+
+
+# one mistake per check, and where it must be reported
+END_TO_END = {
+    "check-pins": ("MLW301", "requirements.txt"),
+    "check-typosquats": ("MLW402", "requirements.txt"),
+    "scan-models": ("MLW501", "models/classifier.pkl"),
+    "check-unsafe-loads": ("MLW101", "train.py"),
+    "audit-deps": ("MLW601", "requirements.txt"),
+    "generate-sbom": ("MLW704", "models/classifier.pkl"),  # the SBOM records the flagged model
+}
+LANDED = ("check-pins", "check-typosquats", "scan-models", "audit-deps", "generate-sbom")
+
+
+def test_every_check_runs_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """One repository with one mistake per check; every check runs in one scan and reports its own."""
     repo = make_repo(tmp_path / "r", {
-        "requirements.txt": BAD_REQS,
+        "requirements.txt": f"requests>=2\nreqeusts==2.31.0 --hash=sha256:{HEX}\n"
+                            f"flask==2.0.1 --hash=sha256:{HEX}\n",
         "models/classifier.pkl": EVIL_PICKLE,
         "train.py": "import torch\nmodel = torch.load('models/classifier.pt')\n",
     })
-    rc, out, _ = run(repo, ["--format", "json"], monkeypatch, capsys)
+    monkeypatch.setenv("MLWARDEN_OSV_DB", str(_osv_db(tmp_path / "osv")))
+    rc, out, err = run(repo, ["--format", "json", "--sbom", str(tmp_path / "bom.json")], monkeypatch, capsys)
     doc = json.loads(out)
     found = set(ids(doc))
-    expect = {
-        "check-pins": ("MLW301", "requirements.txt"),
-        "scan-models": ("MLW501", "models/classifier.pkl"),
-    }
-    landed = [name for name in expect if name in available()]
-    assert "check-pins" in landed
-    for name in landed:
-        assert name in doc["meta"]["scan"]["checks"], name
-        assert expect[name] in found, (name, sorted(found))
+    assert doc["meta"]["scan"]["errors"] == {}, err
+    for name in (*LANDED, *(n for n in END_TO_END if n not in LANDED and loadable(n))):
+        assert name in doc["meta"]["scan"]["checks"], (name, doc["meta"]["scan"])
+        assert END_TO_END[name] in found, (name, sorted(found))
     assert rc == 1
+    bom = json.loads((tmp_path / "bom.json").read_text())
+    assert {c["name"] for c in bom["components"] if c["type"] == "library"} >= {"requests", "flask"}
 
 
 def test_progress_shows_on_a_terminal_only(bad_repo: Path, monkeypatch: pytest.MonkeyPatch,
