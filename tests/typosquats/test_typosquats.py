@@ -232,6 +232,15 @@ def test_skeleton_folds_multi_letter_lookalikes() -> None:
     assert damerau("abcdef", "badcfe", 2) == 3
 
 
+def test_canonical_form_is_packaging_canonicalize_name() -> None:
+    from packaging.utils import canonicalize_name
+
+    from mlwarden.checks.typosquats.text import canonical
+
+    for raw in ("Python_Dateutil", "zope.interface", "A__b--c..D", "typing-extensions", "ruamel.yaml.clib"):
+        assert canonical(raw) == canonicalize_name(raw)
+
+
 def test_separator_and_case_variants_of_popular_names_are_the_same_project(bare: Engine) -> None:
     for raw in ("Python_Dateutil", "python.dateutil", "REQUESTS", "typing_extensions"):
         assert bare.match(raw) is None
@@ -456,7 +465,9 @@ def test_hf_ids_in_code_notebooks_and_config(tmp_path: Path, monkeypatch: pytest
           'h = AutoModel.from_pretrained("my-lab/my-model")\n'
           'i = AutoModel.from_pretrained("unsloth/llama-3-8b-bnb-4bit")\n'
           'j = AutoModel.from_pretrained("TheBIoke/Llama-2-7B-GGUF")  # capital I\n'
-          'k = AutoModel.from_pretrained("mistral-community/pixtral-12b")\n')
+          'k = AutoModel.from_pretrained("mistral-community/pixtral-12b")\n'
+          'model = AutoModelForCausalLM.from_pretrained(\n    "deepseek-al/DeepSeek-R1",\n    device_map="auto",\n)\n'
+          '\n\n\nz = ["facebok/opt-1.3b"]  # far from any hub call\n')
     nb = {"cells": [{"cell_type": "code", "source": ['m = AutoModel.from_pretrained("facebok/opt-1.3b")\n']}],
           "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     nb_text = json.dumps(nb, indent=1)
@@ -477,6 +488,7 @@ def test_hf_ids_in_code_notebooks_and_config(tmp_path: Path, monkeypatch: pytest
         ("train.py", 4, "mistral-ai/Mistral-7B-v0.1", "mistralai"),
         ("train.py", 7, "open-ai/gsm8k", "openai"),
         ("train.py", 11, "TheBIoke/Llama-2-7B-GGUF", "TheBloke"),
+        ("train.py", 14, "deepseek-al/DeepSeek-R1", "deepseek-ai"),
     ]
     assert all(f["id"] == "MLW408" for f in findings)
     rc, findings = run_json([".", "--no-hf-ids"], capsys)

@@ -81,11 +81,18 @@ def _near_org(org: str) -> tuple[str, str, float] | None:
 def scan_text(text: str, suffix: str) -> Iterator[HfHit]:
     """Hub ids in ``text`` whose organisation imitates a popular one."""
     seen: set[tuple[int, int]] = set()
+    last_context = -10
     for lineno, line in enumerate(text.splitlines(), 1):
-        if len(line) > 20000 or "/" not in line:
+        if len(line) > 20000:
+            continue
+        here = _CONTEXT.search(line) is not None
+        if here:
+            # a call left open carries its context to the next lines (a wrapped argument list)
+            last_context = lineno if line.count("(") > line.count(")") else -10
+        if "/" not in line:
             continue
         found: list[tuple[int, str, str]] = []
-        if _CONTEXT.search(line):
+        if here or lineno - last_context <= 2:
             for m in _QUOTED.finditer(line):
                 found.append((m.start("org") + 1, m.group("org"), m.group("repo")))
         if suffix in (".yaml", ".yml", ".toml", ".cfg"):
