@@ -354,7 +354,14 @@ class _ReportWriter:
         for opt, fmt in REPORTS:
             target = self.scan_opts.get(opt)
             if target:
-                atomic_write_text(Path(target), get(fmt)(plain))
+                path = Path(target)
+                if str(path.parent) not in ("", "."):
+                    try:
+                        path.parent.mkdir(parents=True, exist_ok=True)
+                    except OSError as exc:
+                        raise MlwardenError(f"cannot create the folder: {exc.strerror}",
+                                            path=str(path.parent)) from None
+                atomic_write_text(path, get(fmt)(plain))
         github = self.scan_opts.get("github-annotations")
         if github is None:
             github = in_github_actions()

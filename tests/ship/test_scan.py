@@ -75,8 +75,7 @@ def test_scan_respects_gitignore_and_config_excludes(bad_repo: Path, monkeypatch
 def test_scan_writes_every_report_in_one_run(bad_repo: Path, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch,
                                              capsys: pytest.CaptureFixture[str]) -> None:
-    out_dir = tmp_path / "reports"
-    out_dir.mkdir()
+    out_dir = tmp_path / "reports"  # created by scan
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01T00:00:00Z
     args = ["--sarif", str(out_dir / "r.sarif"), "--json", str(out_dir / "r.json"),
             "--gitlab-codequality", str(out_dir / "cq.json"), "--gitlab-sast", str(out_dir / "sast.json"),
