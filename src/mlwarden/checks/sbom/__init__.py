@@ -176,6 +176,12 @@ class GenerateSbom(Check):
                                         hint="commit the updated SBOM"))
         yield from findings
 
+    @staticmethod
+    def claims_output(options: Any) -> bool:
+        """True when ``--output`` names the SBOM (no ``--sbom-file``): the CLI should then send the findings
+        report to standard output instead of that file."""
+        return bool(options.get("output")) and not options.get("sbom-file")
+
     # ---------------------------------------------------------------------------------------- helpers
 
     @staticmethod
