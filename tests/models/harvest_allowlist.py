@@ -30,7 +30,7 @@ BASE = """
 # builtins that only build plain values
 builtins:set builtins:frozenset builtins:bytearray builtins:slice builtins:complex builtins:range
 builtins:list builtins:dict builtins:tuple builtins:int builtins:float builtins:bool builtins:str
-builtins:bytes builtins:NoneType builtins:Ellipsis builtins:NotImplemented
+builtins:bytes builtins:NoneType builtins:Ellipsis builtins:NotImplemented builtins:object
 collections:OrderedDict collections:defaultdict collections:deque collections:Counter collections:ChainMap
 collections:UserDict collections:UserList
 copyreg:_reconstructor copyreg:__newobj__ copyreg:__newobj_ex__ copyreg:_reconstructor
@@ -120,7 +120,8 @@ torch:strided torch:sparse_coo torch:sparse_csr torch:sparse_csc torch:sparse_bs
 torch:_mkldnn torch:contiguous_format torch:channels_last torch:channels_last_3d torch:preserve_format
 torch.nn.modules.module:_IncompatibleKeys torch.utils.hooks:RemovableHandle
 torch.utils.checkpoint:CheckpointPolicy torch.amp.grad_scaler:GradScaler torch.cuda.amp.grad_scaler:GradScaler
-torch.optim.optimizer:_RequiredParameter
+torch.optim.optimizer:_RequiredParameter torch.torch_version:TorchVersion
+pytorch_lightning.callbacks.model_checkpoint:ModelCheckpoint
 # TorchScript archives (torch.jit.load's restricted unpickler)
 torch.jit._pickle:build_boollist torch.jit._pickle:build_doublelist torch.jit._pickle:build_intlist
 torch.jit._pickle:build_tensor_from_id torch.jit._pickle:build_tensorlist torch.jit._pickle:restore_type_tag

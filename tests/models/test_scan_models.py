@@ -673,3 +673,53 @@ def test_real_hdf5_keras_files(tmp_path: Path) -> None:
     with h5py.File(tmp_path / "data.h5", "w") as f:
         f.create_dataset("x", data=np.arange(10))
     assert scan_file(tmp_path / "data.h5", "data.h5") == ("hdf5", [])
+
+
+def test_pickle_zip_polyglot(tmp_path: Path) -> None:
+    # pickle loaders read the front, zip readers the central directory at the end: both are scanned
+    poly = B.BENIGN + B.torch_like_zip(B.reduce_call("os", "system"), compress=zipfile.ZIP_DEFLATED)
+    fmt, findings = scan(tmp_path, "poly.pt", poly)
+    assert fmt == "pickle"
+    assert "os.system" in globals_of(findings) and "MLW512" in ids(findings)
+
+
+def test_encrypted_flag_does_not_hide_the_payload(tmp_path: Path) -> None:
+    z = bytearray(B.torch_like_zip(B.reduce_call("os", "system")))
+    for sig, off in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        i = z.find(sig)
+        while i >= 0:
+            struct.pack_into("<H", z, i + off, struct.unpack_from("<H", z, i + off)[0] | 1)
+            i = z.find(sig, i + 4)
+    _, findings = scan(tmp_path, "flag.pt", bytes(z))
+    assert "os.system" in globals_of(findings) and "MLW512" in ids(findings)
+
+
+def test_keras_internal_gadgets(tmp_path: Path) -> None:
+    get_file = {
+        "module": "keras.layers",
+        "class_name": "Dense",
+        "registered_name": None,
+        "config": {
+            "name": "d",
+            "units": 1,
+            "kernel_initializer": {
+                "module": "keras.utils",
+                "class_name": "function",
+                "config": "get_file",
+                "registered_name": "get_file",
+            },
+        },
+    }
+    _, findings = scan(tmp_path, "g.keras", B.keras_zip(B.keras_config([get_file])))
+    f = next(f for f in findings if f.rule.id == "MLW507")
+    assert f.data["global"] == "keras.utils.get_file" and f.level == Severity.CRITICAL
+
+
+def test_protocol0_user_objects_flag_only_the_class(tmp_path: Path) -> None:
+    # copyreg._reconstructor(cls, object, state): only the user class is outside the allowlist
+    data = (
+        b"ccopy_reg\n_reconstructor\np0\n(cmypkg.models\nNet\np1\nc__builtin__\nobject\np2\nNtp3\nRp4\n"
+        b"(dp5\nVw\np6\nI3\nsb."
+    )
+    _, findings = scan(tmp_path, "old.pkl", data)
+    assert globals_of(findings) == {"mypkg.models.Net"} and ids(findings) == {"MLW502"}

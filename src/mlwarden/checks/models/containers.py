@@ -205,14 +205,15 @@ def scan_zip(scanner: Scanner, reg: Region, member: str | None, sink: Sink, dept
         ext = _ext(e.name)
         important = ext in _ALWAYS or ext in MODEL_EXTENSIONS
         if e.flags & 1:
+            # torch ignores the flag, Python's zipfile refuses the member: scan the bytes as they are (a
+            # really encrypted member then shows up as unscannable)
             sink.add(
-                R.UNSCANNABLE if important else R.ARCHIVE_ANOMALY,
-                "encrypted member cannot be scanned",
+                R.ARCHIVE_ANOMALY,
+                "member is flagged as encrypted: loaders that ignore the flag read it anyway (scanned as is)",
                 member=label,
                 offset=e.local_offset,
                 fmt=fmt,
             )
-            continue
         if not important:
             # peek: only members whose first bytes look like a model format are read
             try:

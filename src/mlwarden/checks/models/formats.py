@@ -399,6 +399,30 @@ _SPECIAL_CLASSES = frozenset(
 )
 
 
+# functions inside Keras itself that a config must never name (CVE-2025-8747: keras.utils.get_file)
+_KERAS_GADGETS = frozenset(
+    {
+        "get_file",
+        "load_model",
+        "load_weights",
+        "enable_unsafe_deserialization",
+        "save_model",
+        "load_img",
+        "save_img",
+        "model_from_json",
+        "model_from_yaml",
+        "deserialize_keras_object",
+        "register_keras_serializable",
+        "get_custom_objects",
+        "set_session",
+        "exec",
+        "eval",
+        "system",
+        "popen",
+    }
+)
+
+
 def _keras_safe_module(mod: str) -> bool:
     return any(mod == m or mod.startswith(m + ".") for m in _KERAS_MODULES)
 
@@ -446,6 +470,20 @@ def keras_config_findings(cfg: Any, member: str | None, sink: Sink, fmt: str, of
                     layer=name,
                 )
         mod = node.get("module")
+        fn_name = node.get("config") if isinstance(node.get("config"), str) else None
+        if isinstance(mod, str) and _keras_safe_module(mod) and (fn_name or cls) in _KERAS_GADGETS:
+            glob = f"{mod}.{fn_name or cls}"
+            if once("module", glob):
+                sink.add(
+                    R.KERAS_MODULE,
+                    f"config at {path or 'top'} calls {glob}: a Keras function that downloads, loads or "
+                    "writes files or turns off safe mode",
+                    member=member,
+                    offset=offset,
+                    fmt=fmt,
+                    glob=glob,
+                    severity=Severity.CRITICAL,
+                )
         if isinstance(mod, str) and mod and isinstance(cls, str) and not _keras_safe_module(mod):
             target = node.get("config") if cls == "function" and isinstance(node.get("config"), str) else cls
             glob = f"{mod}.{target}"
@@ -601,6 +639,7 @@ def scan_tf_pb(reg: Region, member: str | None, sink: Sink) -> None:
         i = reg.find(b"\x12" + bytes([len(op)]) + op)  # NodeDef.op is field 2
         if i >= 0:
             found.append((op.decode(), i))
+    _raw_lambda_search(reg, member, sink, "tensorflow")  # keras_metadata.pb / saved_model.pb Keras layers
     for opname, off in found:
         sink.add(
             R.UNSCANNABLE,

@@ -467,6 +467,7 @@ class Scanner:
                     fmt=None,
                 )
                 self._sniff_gadgets(reg, 0, member, sink, "unknown")
+                self._embedded_zip(reg, member, sink, depth)
             return None
         try:
             if fmt in ("pickle", "pytorch-legacy", "joblib"):
@@ -546,7 +547,30 @@ class Scanner:
                 break
         if pos < reg.end:
             self._sniff_gadgets(reg, pos - reg.start, member, sink, fmt)
+            self._embedded_zip(reg, member, sink, depth)
         return fmt
+
+    def _embedded_zip(self, reg: Region, member: str | None, sink: Sink, depth: int) -> None:
+        """A zip archive after other data (a pickle/zip polyglot: pickle loaders read the front, zip readers
+        find the central directory at the end): scan the archive too."""
+        if reg.size < 22 or reg.find(b"PK\x05\x06", max(0, reg.size - 65557)) < 0:
+            return
+        if reg.find(b"PK\x03\x04") < 0:
+            return
+        try:
+            entries, _ = read_zip_directory(reg, self.opts.max_members)
+        except (ValueError, struct.error):
+            return
+        if not entries or reg.read(entries[0].local_offset, 4) != b"PK\x03\x04":
+            return
+        sink.add(
+            R.ARCHIVE_ANOMALY,
+            "a zip archive is appended to this file (polyglot): scanned as well",
+            member=member,
+            offset=reg.find(b"PK\x03\x04"),
+            fmt="zip",
+        )
+        self.scan_zip(reg, member, sink, depth)
 
     def report_pickle(
         self,
