@@ -145,7 +145,9 @@ def naive_affected(rec: dict[str, Any], name: str, version: str) -> bool:
                 (k, val), = e.items()
                 pv = Version("0") if val == "0" else _v(val)
                 if pv is not None:
-                    evs.append((pv, k == "introduced" and val != "0", k, val))
+                    evs.append((pv, 0 if k == "introduced" else 1, k, val))
+            # at equal versions "introduced" sorts first, as osv.dev evaluates (its enumerated `versions`
+            # lists show it, e.g. PYSEC-2022-42972: [0.12.2, 0.13.0) affected, [0.13.0, 0.14.0rc1) not)
             evs.sort(key=lambda t: (t[0], t[1]))
             state = False
             for pv, _, k, val in evs:

@@ -147,3 +147,12 @@ def test_pip_audit_details_alias_order_description_schema():
     # a future major schema version is skipped with a warning, as pip-audit does
     out, warnings = compact({**rec("X-9", "p", [{"introduced": "0"}]), "schema_version": "2.0.0"})
     assert out is None and warnings == ["X-9: skipped record with unsupported OSV schema_version 2.0.0"]
+
+
+def test_equal_version_events_evaluated_like_osv_dev():
+    # PYSEC-2022-42972 (apache-iotdb): OSV's own enumeration lists only 0.12.x as affected
+    ev = [["introduced", "0.13.0"], ["fixed", "0.14.0rc1"], ["introduced", "0.12.2"], ["fixed", "0.13.0"]]
+    assert osv.in_range(Version("0.12.6"), ev)
+    assert not osv.in_range(Version("0.13.0"), ev)
+    assert not osv.in_range(Version("0.13.0.post1"), ev)
+    assert not osv.in_range(Version("0.12.1"), ev)
