@@ -3,9 +3,14 @@
 whole process), recall on historical squat names, and false positives on real names.
 
     python benchmarks/bench_typosquats.py [--all-names PATH/TO/pypi-all-names-YYYY-MM-DD.txt.gz]
+                                          [--twyn-python PATH/TO/venv-with-twyn/bin/python]
 
 ``--all-names`` (optional, development machines only) samples real, public PyPI names to measure how many
 legitimate names would be flagged; the part is skipped when the file is absent.
+
+``--twyn-python`` (optional) runs twyn (``pip install 'twyn[cli]'`` in a separate virtualenv) on the same
+names for comparison. twyn normally downloads its trusted-package list; here its cache is seeded offline
+with the top 5,000 names of the bundled snapshot, so both tools see the same popular names.
 """
 
 from __future__ import annotations
@@ -65,11 +70,69 @@ def typo_variants(names: list[str], n: int, rng: random.Random) -> list[str]:
     return out
 
 
+TWYN_SNIPPET = """
+import datetime, json, sys
+from twyn.main import check_dependencies
+from twyn.trusted_packages.cache_handler import CacheEntry, CacheHandler
+payload = json.load(sys.stdin)
+src = "https://example.invalid/pypi.json"
+CacheHandler(".twyn").write_entry(src, CacheEntry(saved_date=datetime.date.today().isoformat(),
+                                                  packages=set(payload["top"])))
+res = check_dependencies(dependencies=set(payload["names"]), use_cache=True, pypi_source=src,
+                         package_ecosystem="pypi")
+flagged = sorted({e.dependency for r in res.results for e in r.errors})
+print(json.dumps(flagged))
+"""
+
+
+def run_twyn(python: Path, names: list[str], top: list[str]) -> tuple[set[str], float]:
+    import json
+
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        proc = subprocess.run([str(python), "-c", TWYN_SNIPPET], input=json.dumps({"top": top, "names": names}),
+                              capture_output=True, text=True, cwd=tmp, check=False)
+        dt = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr[-500:])
+    return set(json.loads(proc.stdout.strip().splitlines()[-1])), dt
+
+
+def attack_set(names: list[str], bloom: data.Bloom, rng: random.Random) -> list[tuple[str, str]]:
+    """(technique, name) pairs an attacker would publish against the top 1,000, kept only when the name is
+    not on PyPI in the snapshot (removed squats are not there either)."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    bait = ["lite", "darwin", "fast", "patched", "official", "windows", "plus", "pro", "helper", "utils"]
+    out = []
+    for t in rng.sample(names[:1000], 400):
+        if len(t) < 5:
+            continue
+        i = rng.randrange(len(t))
+        j = rng.randrange(len(t) - 1)
+        cands = {
+            "omission": t[:i] + t[i + 1:],
+            "insertion": t[:i] + rng.choice(letters) + t[i:],
+            "substitution": t[:i] + rng.choice(letters) + t[i + 1:],
+            "transposition": t[:j] + t[j + 1] + t[j] + t[j + 2:],
+            "doubling": t[:i] + t[i] + t[i:],
+            "affix": rng.choice(["py-", "python-", "python3-", "py"]) + t if rng.random() < 0.5
+            else t + rng.choice(["-py", "-lib", "-sdk", "2", "-api", "-client"]),
+            "combo": t + "-" + rng.choice(bait),
+            "homoglyph": t.replace("l", "1", 1) if "l" in t else t.replace("o", "0", 1),
+        }
+        for tech, v in cands.items():
+            if v != t and v not in bloom and data.popular().rank_of.get(v) is None:
+                out.append((tech, v))
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--all-names", type=Path, default=None,
                     help="every public PyPI name (optionally .gz), for the false-positive sample")
     ap.add_argument("--sample", type=int, default=50_000)
+    ap.add_argument("--twyn-python", type=Path, default=None,
+                    help="python of a virtualenv with twyn installed, to compare on the same names")
     args = ap.parse_args()
     rng = random.Random(1234)
 
@@ -165,7 +228,43 @@ def main() -> int:
             print(f"real names with any similarity to a popular name: {len(near):,}; flagged {len(nf)} "
                   f"({len(nf) / len(near):.3%})")
     else:
+        near = []
         print("(no --all-names file: real-name false-positive sample skipped)")
+    print("\n== attack-style names that are not on PyPI (as removed malicious names are)")
+    attack = attack_set(pop.names, bloom, rng)
+    caught = Counter(t for t, n in attack if eng.match(n) is not None)
+    total = Counter(t for t, _ in attack)
+    print("  " + ", ".join(f"{t} {caught[t] / total[t]:.0%}" for t in total) +
+          f"  (overall {sum(caught.values()) / len(attack):.1%} of {len(attack):,})")
+
+    if args.twyn_python:
+        print("\n== twyn on the same names (its trusted list seeded with the top 5,000 of the snapshot)")
+        hist = HISTORICAL + ML_EXAMPLES
+        attack_names = [n for _, n in attack]
+        lookalikes = near if all_names else []
+        names = sorted(set(hist) | set(attack_names) | set(lookalikes) | set(pop.names[:2000]))
+        try:
+            tw, dt = run_twyn(args.twyn_python, names, pop.names[:5000])
+        except (OSError, RuntimeError) as exc:
+            print(f"twyn failed: {exc}")
+        else:
+            def rate(sample: list[str], flagged: set[str]) -> str:
+                return f"{sum(n in flagged for n in sample) / max(1, len(sample)):6.1%}"
+
+            ours = {n for n in names if eng.match(n) is not None}
+            alone = {n for n in hist if bare.match(n) is not None}
+            print(f"{'':44s} {'mlwarden':>8s} {'twyn':>8s}")
+            print(f"{'recall, historical + ML examples':44s} {rate(hist, ours):>8s} {rate(hist, tw):>8s}")
+            print(f"{'  the same, without the known-malicious list':44s} {rate(hist, alone):>8s}")
+            print(f"{'recall, attack-style names not on PyPI':44s} {rate(attack_names, ours):>8s} "
+                  f"{rate(attack_names, tw):>8s}")
+            print(f"{'flagged, top 2,000 popular names':44s} {rate(pop.names[:2000], ours):>8s} "
+                  f"{rate(pop.names[:2000], tw):>8s}")
+            if lookalikes:
+                print(f"{'flagged, real look-alike names on PyPI':44s} {rate(lookalikes, ours):>8s} "
+                      f"{rate(lookalikes, tw):>8s}   ({len(lookalikes):,} names)")
+            print(f"twyn time for {len(names):,} names: {dt:.1f} s (whole process)")
+
     scores = [m.score for m in (eng.best(n) for n in typos_1k) if m is not None]
     if scores:
         print(f"\nmedian score of one-edit typos of popular names: {statistics.median(scores):.2f}")
