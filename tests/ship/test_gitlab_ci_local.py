@@ -165,6 +165,7 @@ def test_template_shape() -> None:
     inputs = spec["spec"]["inputs"]
     assert {"stage", "version", "fail-on", "checks"} <= set(inputs)
     assert inputs["fail-on"]["options"] == ["critical", "high", "medium", "low", "info"]
+    assert inputs["version"]["default"] == __version__, "release the template with the package version"
     job = job_doc["mlwarden"]
     assert all("$[[" not in line for line in job["script"]), "inputs go through variables, not script text"
     assert set(job["artifacts"]["reports"]) == {"codequality", "sast", "cyclonedx"}
