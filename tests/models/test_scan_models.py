@@ -723,3 +723,17 @@ def test_protocol0_user_objects_flag_only_the_class(tmp_path: Path) -> None:
     )
     _, findings = scan(tmp_path, "old.pkl", data)
     assert globals_of(findings) == {"mypkg.models.Net"} and ids(findings) == {"MLW502"}
+
+
+def test_data_only_formats_and_generic_names(tmp_path: Path) -> None:
+    # sentencepiece tokenizer.model (protobuf) and TFLite flatbuffers hold no code: no finding
+    sp = B._field(1, B._field(1, b"\xe2\x96\x81the") + b"\x15\x00\x00\x80\xbf") * 20
+    fmt, findings = scan(tmp_path, "tokenizer.model", sp)
+    assert fmt == "sentencepiece" and findings == []
+    fmt, findings = scan(tmp_path, "m.tflite", b"\x1c\x00\x00\x00TFL3" + b"\x00" * 64)
+    assert fmt == "tflite" and findings == []
+    # raw tensor bytes under a generic name: reported for information only, a .pt name is medium
+    _, findings = scan(tmp_path, "weights.bin", bytes(range(7, 256)) * 10)
+    assert [f.level for f in findings] == [Severity.INFO]
+    _, findings = scan(tmp_path, "weights.pt", bytes(range(7, 256)) * 10)
+    assert [f.level for f in findings] == [Severity.MEDIUM]

@@ -77,6 +77,32 @@ MODEL_EXTENSIONS = frozenset(
         ".pkl.z",
     }
 )
+_GENERIC_EXTENSIONS = frozenset(
+    {
+        ".bin",
+        ".dat",
+        ".data",
+        ".model",
+        ".weights",
+        ".params",
+        ".msgpack",
+        ".tflite",
+        ".engine",
+        ".plan",
+        ".caffemodel",
+        ".pdparams",
+        ".pdmodel",
+        ".mlmodel",
+        ".gz",
+        ".bz2",
+        ".xz",
+        ".lzma",
+        ".z",
+        ".zip",
+        ".tar",
+        ".tgz",
+    }
+)
 # formats that cannot run code when loaded: a code-capable payload under one of these names is a lie
 WEIGHTS_ONLY_EXTENSIONS = {
     ".safetensors": "safetensors",
@@ -236,11 +262,14 @@ def sniff_region(reg: Region, name: str = "") -> str | None:
     ext = _ext(name)
     if head[0] in _PROTO0_START and _looks_like_proto0(reg):
         return "pickle"
-    if ext == ".onnx" or _looks_like_onnx(reg):
-        if _looks_like_onnx(reg):
-            return "onnx"
+    if _looks_like_onnx(reg):
+        return "onnx"
     if ext == ".pb" and _looks_like_protobuf(reg):
         return "tensorflow"
+    if head[4:8] == b"TFL3":
+        return "tflite"
+    if ext == ".model" and _looks_like_protobuf(reg):
+        return "sentencepiece"
     return None
 
 
@@ -330,6 +359,10 @@ def _looks_like_protobuf(reg: Region) -> bool:
         return reg.size > 4096 and count > 3
 
 
+# ModelProto field number -> wire type (0 varint, 2 length-delimited)
+_ONNX_MODEL_FIELDS = {1: 0, 2: 2, 3: 2, 4: 2, 5: 0, 6: 2, 7: 2, 8: 2, 14: 2, 20: 2, 25: 2}
+
+
 def _looks_like_onnx(reg: Region) -> bool:
     """ModelProto: starts with ir_version (field 1 varint) and holds a graph (7) or opset_import (8)."""
     head = reg.head(2)
@@ -337,10 +370,10 @@ def _looks_like_onnx(reg: Region) -> bool:
         return False
     try:
         for fno, wt, _ in _pb_fields(reg, 0, reg.size, max_fields=64):
-            if fno in (7, 8) and wt == 2:
-                return True
-            if fno > 30:
+            if _ONNX_MODEL_FIELDS.get(fno) != wt:
                 return False
+            if fno in (7, 8):
+                return True
     except ValueError:
         return False
     return False
@@ -459,12 +492,17 @@ class Scanner:
         ext = _ext(name)
         if fmt is None:
             if ext in MODEL_EXTENSIONS:
+                # names that promise a code-capable format are medium; generic data names (.bin, .dat, ...)
+                # often hold raw tensors, which no loader runs: reported for information
+                generic = ext in _GENERIC_EXTENSIONS
                 sink.add(
                     R.UNSCANNABLE,
-                    f"unknown format for a {ext} file (first bytes {reg.head(8)!r})",
+                    f"unknown format for a {ext} file (first bytes {reg.head(8)!r})"
+                    + ("; it is not a pickle or any format that loads as code" if generic else ""),
                     member=member,
                     offset=0,
                     fmt=None,
+                    severity=Severity.INFO if generic else None,
                 )
                 self._sniff_gadgets(reg, 0, member, sink, "unknown")
                 self._embedded_zip(reg, member, sink, depth)
@@ -498,6 +536,8 @@ class Scanner:
                 scan_tf_pb(reg, member, sink)
             elif fmt == "tar":
                 self.scan_tar(reg, member, sink, depth)
+            elif fmt in ("tflite", "sentencepiece"):
+                pass  # data only: flatbuffer / protobuf tables with no code path on load
             elif fmt == "lz4":
                 sink.add(
                     R.UNSCANNABLE,
