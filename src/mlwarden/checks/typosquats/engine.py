@@ -52,7 +52,7 @@ PLAUSIBILITY = {
     "combosquat": 0.7,
     "edit-distance-2": 0.6,
 }
-EXISTS_FACTOR = 0.55
+EXISTS_FACTOR = 0.5
 DEFAULT_THRESHOLD = 0.5
 VOWELS = frozenset("aeiouy")
 
