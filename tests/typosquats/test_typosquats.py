@@ -605,3 +605,69 @@ def test_extra_index_in_an_including_file_applies_to_the_included_one(
     assert "requirements-ci.txt:1" in findings[0]["message"]
     rc, findings = run_json(["requirements.txt", "--internal-prefixes", "acme-"], capsys)
     assert rc == 0 and findings == []
+
+
+def test_real_pyproject_uv_and_poetry_sources_and_uv_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    uv = write(tmp_path / "uvproj" / "pyproject.toml", """\
+[project]
+name = "app"
+version = "1.0"
+dependencies = ["acme-core>=1", "acme-pinned>=1", "numpyy>=1", "requests>=2"]
+
+[[tool.uv.index]]
+name = "acme"
+url = "https://pkgs.acme.example/simple"
+
+[[tool.uv.index]]
+name = "acme-explicit"
+url = "https://pkgs2.acme.example/simple"
+explicit = true
+
+[tool.uv.sources]
+acme-pinned = { index = "acme-explicit" }
+""")
+    poetry = write(tmp_path / "poetryproj" / "pyproject.toml", """\
+[tool.poetry]
+name = "app"
+version = "1.0"
+description = ""
+authors = []
+
+[tool.poetry.dependencies]
+python = "^3.11"
+acme-core = "^1.0"
+acme-x = { version = "^1", source = "acme" }
+
+[[tool.poetry.source]]
+name = "acme"
+url = "https://pkgs.acme.example/simple"
+priority = "supplemental"
+""")
+    sha = "sha256:" + "0" * 64
+    lock = write(tmp_path / "lockproj" / "uv.lock", f"""\
+version = 1
+requires-python = ">=3.11"
+
+[[package]]
+name = "acme-core"
+version = "1.2.0"
+source = {{ registry = "https://pypi.org/simple" }}
+sdist = {{ url = "https://files.pythonhosted.org/packages/acme_core-1.2.0.tar.gz", hash = "{sha}" }}
+
+[[package]]
+name = "acme-ml"
+version = "0.3.0"
+source = {{ registry = "https://pkgs.acme.example/simple" }}
+sdist = {{ url = "https://pkgs.acme.example/acme_ml-0.3.0.tar.gz", hash = "{sha}" }}
+""")
+    monkeypatch.chdir(tmp_path)
+    rc, findings = run_json([str(uv.relative_to(tmp_path)), "--internal-prefixes", "acme-"], capsys)
+    assert rc == 1
+    got = [(f["id"], f["data"]["target"], f["data"]["kind"]) for f in findings]
+    assert got == [("MLW405", "acme-core", "merged-indexes"), ("MLW402", "numpy", "doubled-letter")]
+    rc, findings = run_json([str(poetry.relative_to(tmp_path)), "--internal-prefixes", "acme-"], capsys)
+    assert [(f["id"], f["data"]["target"], f["line"]) for f in findings] == [("MLW405", "acme-core", 9)]
+    rc, findings = run_json([str(lock.relative_to(tmp_path)), "--internal-prefixes", "acme-"], capsys)
+    assert [(f["id"], f["severity"], f["data"]["target"]) for f in findings] == [
+        ("MLW405", "critical", "acme-core")]
