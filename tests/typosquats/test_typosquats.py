@@ -671,3 +671,13 @@ sdist = {{ url = "https://pkgs.acme.example/acme_ml-0.3.0.tar.gz", hash = "{sha}
     rc, findings = run_json([str(lock.relative_to(tmp_path)), "--internal-prefixes", "acme-"], capsys)
     assert [(f["id"], f["severity"], f["data"]["target"]) for f in findings] == [
         ("MLW405", "critical", "acme-core")]
+
+
+def test_unicode_lookalike_in_a_rejected_requirement_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    write(tmp_path / "requirements.txt", "numpy==2.0.0\nrеquests==2.32.3\n")  # Cyrillic е
+    monkeypatch.chdir(tmp_path)
+    rc, findings = run_json(["requirements.txt"], capsys)
+    assert rc == 1
+    assert [(f["id"], f["line"], f["data"]["kind"], f["data"]["target"]) for f in findings] == [
+        ("MLW402", 2, "homoglyph", "requests")]

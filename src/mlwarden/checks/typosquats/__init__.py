@@ -106,6 +106,7 @@ class _Run:
         self.engine = Engine(threshold, allow=self.allow)
         self.cache: dict[str, Any] = {}
         self.internal_reported: set[str] = set()
+        self.problem_seen: set[tuple[str, str, int | None]] = set()
 
     # ------------------------------------------------------------------ helpers
 
@@ -217,8 +218,10 @@ class _Run:
             what = "a combosquat of" if rule is COMBOSQUAT else "a typosquat of"
             msg = (f"'{raw}' looks like {what} the popular package '{m.target}'{rank}: {m.detail} "
                    f"[{m.kind}, score {m.score:.2f}]{existence}")
+            from mlwarden.checks.typosquats.text import canonical
+
             hint = (f"Did you mean '{m.target}'? If '{raw}' is the project you want, add "
-                    f"\"{m.name}: <reason>\" to `allow` in [tool.mlwarden.check-typosquats].")
+                    f"\"{canonical(raw.strip())}: <reason>\" to `allow` in [tool.mlwarden.check-typosquats].")
             if rule is TYPOSQUAT and m.score < 0.65:
                 severity = Severity.MEDIUM
             elif rule is COMBOSQUAT and m.score >= 0.75:
@@ -257,6 +260,9 @@ class _Run:
                 merging += pip_reasons
             elif m.format in ("pyproject", "uv.lock"):
                 merging += uv_reasons
+            for sub in confusion.manifest_tree(m):
+                for prob in sub.problems:
+                    yield from self.unicode_problem_findings(prob)
             for dep in m.all_dependencies():
                 name = dep.normalized or canonical(dep.name)
                 key = (name, dep.source, dep.line)
@@ -272,6 +278,23 @@ class _Run:
                 yield from self.name_findings(dep.name, dep.source, dep.line, dep.column, dep.index)
         for dep, name, reasons in internal.values():
             yield from self.internal_dep_findings(dep, name, sorted(reasons))
+
+    def unicode_problem_findings(self, prob: Any) -> Iterator[Finding]:
+        """A line the reader rejected because its name has non-ASCII letters: a homoglyph attempt
+        (``rеquests`` with a Cyrillic е) is still reported as one."""
+        import re
+
+        raw = (prob.raw or "").strip()
+        if not raw or raw.isascii():
+            return
+        token = re.match(r"[^\s=<>!~;\[@,()#]+", raw)
+        if token is None or token.group(0).isascii():
+            return
+        key = (token.group(0), prob.source, prob.line)
+        if key in self.problem_seen:
+            return
+        self.problem_seen.add(key)
+        yield from self.name_findings(token.group(0), prob.source, prob.line, prob.column)
 
     def internal_dep_findings(self, dep: Any, name: str, merging: list[str]) -> Iterator[Finding]:
         from mlwarden.checks.typosquats import confusion
