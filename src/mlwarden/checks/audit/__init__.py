@@ -116,8 +116,9 @@ def _target(dep: Dependency, manifest: Manifest) -> Target:
     if "*" in spec:
         return Target(dep, name, None, None, f"wildcard pin {spec} matches several releases")
     # ranges are expected in a library's metadata and in pip-compile inputs: the lock/compiled file pins
+    # (and conda-native entries such as `python=3.11` are mostly not PyPI packages at all)
     expected = manifest.is_library or bool(manifest.meta.get("input")) or \
-        manifest.path.lower().endswith(".in")
+        manifest.path.lower().endswith(".in") or dep.kind == "conda"
     if spec:
         return Target(dep, name, None, None, f"not pinned to one version ({spec})", low=expected)
     return Target(dep, name, None, None, "no version specified", low=expected)
