@@ -150,6 +150,13 @@ def member_region(scanner: Scanner, reg: Region, e: ZipEntry, cap: int) -> tuple
     raise ValueError(f"unsupported compression method {e.method}")
 
 
+def _crc32(reg: Region) -> int:
+    crc = 0
+    for pos in range(0, reg.size, 1 << 20):
+        crc = zlib.crc32(reg.read(pos, 1 << 20), crc)
+    return crc & 0xFFFFFFFF
+
+
 def _wanted(e: ZipEntry, fmt: str) -> bool:
     low = e.name.lower()
     if fmt in ("pytorch-zip", "torchscript") and _TENSOR_DATA.search(e.name):
@@ -237,10 +244,10 @@ def scan_zip(scanner: Scanner, reg: Region, member: str | None, sink: Sink, dept
         if problem:
             sink.add(R.ARCHIVE_ANOMALY, problem, member=label, offset=e.local_offset, fmt=fmt)
         if (
-            sub.size <= opts.max_decompressed
-            and ext in (".pkl", ".pickle", ".npy", ".json")
+            sub.size <= 64 * 1024 * 1024
+            and (ext in (".pkl", ".pickle", ".json") or e.name.endswith(".npy") and sub.size <= 1 << 20)
             and e.usize == sub.size
-            and (zlib.crc32(sub.tobytes()) & 0xFFFFFFFF) != e.crc
+            and _crc32(sub) != e.crc
         ):
             sink.add(
                 R.ARCHIVE_ANOMALY,

@@ -298,7 +298,7 @@ class PickleVM:
                     pos += 1
                 elif op == 0x4A:  # BININT
                     self._need(pos, 4)
-                    stack.append(unpack_i("<i", buf[pos : pos + 4])[0])
+                    stack.append(unpack_i("<i", buf, pos)[0])
                     pos += 4
                 elif op == 0x4D:  # BININT2
                     self._need(pos, 2)
@@ -426,7 +426,7 @@ class PickleVM:
                     stack.append(Obj(cls, (args, kwargs), at))
                 elif op == 0x58:  # BINUNICODE
                     self._need(pos, 4)
-                    n = unpack_i("<I", buf[pos : pos + 4])[0]
+                    n = unpack_i("<I", buf, pos)[0]
                     stack.append(self._payload(pos + 4, n, True))
                     pos += 4 + n
                 elif op == 0x43:  # SHORT_BINBYTES
@@ -436,12 +436,12 @@ class PickleVM:
                     pos += 1 + n
                 elif op == 0x42:  # BINBYTES
                     self._need(pos, 4)
-                    n = unpack_i("<I", buf[pos : pos + 4])[0]
+                    n = unpack_i("<I", buf, pos)[0]
                     stack.append(self._payload(pos + 4, n, False))
                     pos += 4 + n
                 elif op == 0x8E or op == 0x8D or op == 0x96:  # BINBYTES8, BINUNICODE8, BYTEARRAY8
                     self._need(pos, 8)
-                    n = unpack_i("<Q", buf[pos : pos + 8])[0]
+                    n = unpack_i("<Q", buf, pos)[0]
                     stack.append(self._payload(pos + 8, n, op == 0x8D))
                     pos += 8 + n
                 elif op == 0x55:  # SHORT_BINSTRING
@@ -452,7 +452,7 @@ class PickleVM:
                     pos += 1 + n
                 elif op == 0x54:  # BINSTRING
                     self._need(pos, 4)
-                    n = unpack_i("<i", buf[pos : pos + 4])[0]
+                    n = unpack_i("<i", buf, pos)[0]
                     if n < 0:
                         raise PickleError(at, "negative BINSTRING length")
                     raw = self._payload(pos + 4, n, False)
@@ -481,7 +481,7 @@ class PickleVM:
                     pos += 1 + n
                 elif op == 0x8B:  # LONG4
                     self._need(pos, 4)
-                    n = unpack_i("<i", buf[pos : pos + 4])[0]
+                    n = unpack_i("<i", buf, pos)[0]
                     if n < 0:
                         raise PickleError(at, "negative LONG4 length")
                     self._need(pos + 4, n)
@@ -495,11 +495,11 @@ class PickleVM:
                     self._need(pos, 4)
                     if not stack:
                         raise PickleError(at, "PUT on empty stack")
-                    memo[unpack_i("<I", buf[pos : pos + 4])[0]] = stack[-1]
+                    memo[unpack_i("<I", buf, pos)[0]] = stack[-1]
                     pos += 4
                 elif op == 0x6A:  # LONG_BINGET
                     self._need(pos, 4)
-                    idx = unpack_i("<I", buf[pos : pos + 4])[0]
+                    idx = unpack_i("<I", buf, pos)[0]
                     pos += 4
                     if idx not in memo:
                         raise PickleError(at, f"memo key {idx} not found")
