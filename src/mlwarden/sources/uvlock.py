@@ -1,0 +1,145 @@
+"""uv.lock -> Manifest. Every ``[[package]]`` is a locked (``kind="lock"``) dependency at its header line:
+name, version, source (``registry`` -> ``index``; ``git`` -> VCS URL with the resolved commit from the
+URL fragment and the requested ``rev``/``tag``/``branch`` from the query; ``url``; ``path``/``directory``
+-> ``local_path``), the sha256 of its sdist and wheels, and ``dependencies`` -> ``depends_on``.
+
+The project itself and workspace members (``virtual`` or ``editable`` sources) are first-party: they are
+listed in ``meta["members"]``, not as dependencies. ``meta["default_registry"]`` is the registry most
+entries come from (PyPI on a tie).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from packaging.utils import canonicalize_name
+
+from mlwarden.sources.model import Dependency, Manifest
+from mlwarden.sources.tomltext import Fields, TomlText, hashes_of, load_toml, newline_of, type_name
+
+PYPI = "https://pypi.org/simple"
+
+
+def read(path: Path, display: str) -> Manifest:
+    data, text = load_toml(path, display, "uv.lock")
+    return parse(data, text, display)
+
+
+def git_source(url: str) -> tuple[str, str | None, str | None]:
+    """uv's git source ``https://host/repo?rev=main#<commit>`` -> (git+URL@ref-less, ref, commit)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "git+" + url, None, None
+    query = parse_qs(parts.query)
+    ref = None
+    for k in ("rev", "tag", "branch"):
+        if query.get(k):
+            ref = query[k][0]
+            break
+    commit = parts.fragment or None
+    base = parts._replace(query="", fragment="").geturl()
+    return (base if base.startswith("git+") else "git+" + base), ref, commit
+
+
+def parse(data: dict[str, Any], text: str, display: str) -> Manifest:
+    m = Manifest(path=display, format="uv.lock", is_lock=True, newline=newline_of(text))
+    f = Fields(m)
+    t = TomlText(text)
+    headers = t.array_tables(("package",))
+    m.meta["lock_version"] = data.get("version")
+    packages = f.lst(data, "package", "")
+    members: list[str] = []
+    registries: Counter[str] = Counter()
+    for n, pkg in enumerate(packages):
+        line = headers[n] + 1 if n < len(headers) else None
+        col = 1 if line else None
+        if not isinstance(pkg, dict):
+            f.problem(f"[[package]] entry should be a table, not {type_name(pkg)}", line, col)
+            continue
+        name = f.text(pkg, "name", "[[package]] ", line)
+        if not name:
+            f.problem("[[package]] entry without a name", line, col)
+            continue
+        where = f"[[package]] {name}: "
+        version = pkg.get("version")
+        if version is not None and not isinstance(version, str):
+            f.problem(f"{where}version should be a string, not {type_name(version)}", line, col)
+            version = None
+        source = f.tbl(pkg, "source", where, line)
+        kw: dict[str, Any] = {}
+        stype = next((k for k in ("registry", "git", "url", "path", "directory", "editable", "virtual")
+                      if k in source), None)
+        sval = source.get(stype) if stype else None
+        if stype is not None and not isinstance(sval, str):
+            f.problem(f"{where}source.{stype} should be a string, not {type_name(sval)}", line, col)
+            sval = None
+        if stype in ("editable", "virtual"):
+            members.append(canonicalize_name(name))
+            continue
+        if stype == "registry" and sval:
+            kw["index"] = sval
+            registries[sval] += 1
+        elif stype == "git" and sval:
+            url, ref, commit = git_source(sval)
+            kw.update(url=url, vcs="git", ref=ref, commit=commit)
+        elif stype == "url" and sval:
+            kw["url"] = sval
+        elif stype in ("path", "directory") and sval:
+            kw["local_path"] = sval
+        hashes: list[str] = []
+        sdist = pkg.get("sdist")
+        if isinstance(sdist, dict):
+            hashes += hashes_of(sdist.get("hash"))
+        elif sdist is not None:
+            f.problem(f"{where}sdist should be a table, not {type_name(sdist)}", line, col)
+        for w in f.lst(pkg, "wheels", where, line):
+            if isinstance(w, dict):
+                hashes += hashes_of(w.get("hash"))
+        depends: list[str] = []
+        for key in ("dependencies", "dev-dependencies", "optional-dependencies"):
+            val = pkg.get(key)
+            items: list[Any] = []
+            if isinstance(val, list):
+                items = val
+            elif isinstance(val, dict):
+                for v in val.values():
+                    if isinstance(v, list):
+                        items += v
+            for d in items:
+                if isinstance(d, dict) and isinstance(d.get("name"), str):
+                    depends.append(canonicalize_name(d["name"]))
+        m.dependencies.append(Dependency(
+            name=name, normalized=canonicalize_name(name), source=display, line=line, column=col,
+            version=version, hashes=tuple(dict.fromkeys(hashes)), kind="lock", direct=False,
+            depends_on=tuple(sorted(set(depends))), raw=f"{name} {version or ''}".strip(),
+            extra={"source_type": stype}, **kw))
+    m.meta["members"] = sorted(set(members))
+    direct: set[str] = set()
+    for pkg in packages:
+        if isinstance(pkg, dict) and isinstance(pkg.get("source"), dict) and \
+                ({"editable", "virtual"} & set(pkg["source"])):
+            for d in pkg.get("dependencies") or ():
+                if isinstance(d, dict) and isinstance(d.get("name"), str):
+                    direct.add(canonicalize_name(d["name"]))
+            for v in (pkg.get("dev-dependencies") or {}).values() if isinstance(pkg.get("dev-dependencies"),
+                                                                                dict) else ():
+                for d in v if isinstance(v, list) else ():
+                    if isinstance(d, dict) and isinstance(d.get("name"), str):
+                        direct.add(canonicalize_name(d["name"]))
+    if direct:
+        import dataclasses
+
+        m.dependencies[:] = [dataclasses.replace(d, direct=True) if d.normalized in direct else d
+                             for d in m.dependencies]
+    m.meta["default_registry"] = default_registry(registries)
+    return m
+
+
+def default_registry(registries: Counter[str]) -> str | None:
+    if not registries:
+        return None
+    return max(registries, key=lambda u: (registries[u], u.rstrip("/") == PYPI, u))
