@@ -245,7 +245,7 @@ def scan_zip(scanner: Scanner, reg: Region, member: str | None, sink: Sink, dept
             sink.add(R.ARCHIVE_ANOMALY, problem, member=label, offset=e.local_offset, fmt=fmt)
         if (
             sub.size <= 64 * 1024 * 1024
-            and (ext in (".pkl", ".pickle", ".json") or e.name.endswith(".npy") and sub.size <= 1 << 20)
+            and (ext in (".pkl", ".pickle", ".json") or (e.name.endswith(".npy") and sub.size <= 1 << 20))
             and e.usize == sub.size
             and _crc32(sub) != e.crc
         ):

@@ -224,7 +224,7 @@ class PickleVM:
         return res
 
     def _run(self, pos: int, res: PickleResult) -> None:
-        buf = self.buf
+        buf: Any = self.buf
         end = self.end
         lim = self.limits
         stack: list[Any] = []
