@@ -96,7 +96,7 @@ class OsvApiServer:
         page = ids[start:start + self.page_size]
         out: dict[str, Any] = {}
         if page:
-            out["vulns"] = [{"id": i, "modified": self.records[i]["modified"]} for i in page]
+            out["vulns"] = [{"id": i, "modified": self.records[i].get("modified", "")} for i in page]
         if start + self.page_size < len(ids):
             out["next_page_token"] = str(start + self.page_size)
         return out

@@ -100,3 +100,15 @@ def test_closed_port_exits_2(project, run):
 def test_bad_url_is_usage_error(project, run):
     rc, _, err = run("requirements.txt", "--osv-url", "file:///etc/passwd")
     assert rc == 2 and "must be an http(s) URL" in err
+
+
+def test_unusable_advisory_record_is_still_reported(tmp_path, run_json):
+    Path("requirements.txt").write_text("pillow==10.1.0\n", encoding="utf-8")
+    broken = [r if r["id"] != "GHSA-3f63-hfp8-52jq" else {"id": r["id"], "affected": "pillow"} for r in RECORDS]
+    with serve(OsvApiServer(broken, AFFECTED)) as url:
+        rc, doc, _ = run_json("requirements.txt", "--osv-url", url)
+    assert rc == 1
+    [f] = doc["findings"]
+    assert f["data"]["id"] == "GHSA-3f63-hfp8-52jq" and f["severity"] == "high"
+    assert "advisory record unreadable" in f["message"]
+    assert any("skipped 1 malformed advisory record(s): GHSA-3f63-hfp8-52jq" in n for n in doc["notes"])

@@ -382,9 +382,17 @@ class AuditDeps(Check):
         newest: Any = None
         for ident, doc in sorted(docs.items()):
             try:
+                if isinstance(doc, dict) and doc.get("id") != ident:
+                    raise osv.Malformed(f"the service returned record {str(doc.get('id'))[:80]!r}")
                 rec = osv.compact(doc, info.warnings)
             except (osv.Malformed, RecursionError) as exc:
+                # the service says this advisory affects the pin but its record is unusable: report the
+                # id anyway (never drop an advisory the service matched)
                 info.malformed.append(f"{ident}: {exc}")
+                records[ident] = {"id": ident, "aliases": [], "summary": "(advisory record unreadable: "
+                                  f"{str(exc)[:120]}; see https://osv.dev/vulnerability/{ident})",
+                                  "details": None, "modified": "", "published": None, "severity": None,
+                                  "severity_from": None, "affected": []}
                 continue
             if rec is None:
                 if isinstance(doc, dict) and doc.get("withdrawn"):
