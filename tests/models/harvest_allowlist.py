@@ -93,6 +93,9 @@ scipy.sparse.coo:coo_matrix
 # joblib containers
 joblib.numpy_pickle:NumpyArrayWrapper joblib.numpy_pickle_compat:NDArrayWrapper
 joblib.numpy_pickle_compat:ZNDArrayWrapper sklearn.externals.joblib.numpy_pickle:NumpyArrayWrapper
+joblib.numpy_pickle:NDArrayWrapper joblib.numpy_pickle:ZNDArrayWrapper
+sklearn.externals.joblib.numpy_pickle:NDArrayWrapper sklearn.externals.joblib.numpy_pickle:ZNDArrayWrapper
+numpy.matrixlib.defmatrix:matrix numpy.matrixlib:matrix
 # numpy reconstruction (both numpy 1 and numpy 2 module names)
 numpy:ndarray numpy:dtype numpy:matrix numpy:bool_ numpy:float64 numpy:float32 numpy:int64 numpy:int32
 numpy.core.multiarray:_reconstruct numpy._core.multiarray:_reconstruct numpy.core.multiarray:scalar

@@ -752,3 +752,21 @@ def test_bundled_allowlist_covers_what_real_libraries_pickle() -> None:
     assert len(harvested) > 100
     missing = sorted(f"{m}:{n}" for m, n in harvested if classifier.classify(m, n)[0] != SAFE)
     assert missing == []
+
+
+def test_old_formats_and_relative_tar_links(tmp_path: Path) -> None:
+    # numpy headers written by Python 2 carry long literals
+    hdr = b"{'descr': '<f8', 'fortran_order': False, 'shape': (2L, 2L), }"
+    hdr += b" " * (-(len(hdr) + 11) % 16) + b"\n"
+    npy = b"\x93NUMPY\x01\x00" + struct.pack("<H", len(hdr)) + hdr + b"\x00" * 32
+    assert scan(tmp_path, "py2.npy", npy) == ("numpy", [])
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tf:
+        link = tarfile.TarInfo("pkg/bin/tool")
+        link.type = tarfile.SYMTYPE
+        link.linkname = "../libexec/tool"  # stays inside the archive
+        tf.addfile(link)
+    assert scan(tmp_path, "ok.tar", buf.getvalue()) == ("tar", [])
+    # a text file under a model name is information, not an alarm
+    _, findings = scan(tmp_path, "paths.pth", b"import sys\n/usr/lib/python3/dist-packages\n")
+    assert [f.level for f in findings] == [Severity.INFO]

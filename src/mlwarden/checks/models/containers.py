@@ -5,6 +5,7 @@ copied), nested archives are followed to a depth limit, and the archive tricks t
 from __future__ import annotations
 
 import io
+import posixpath
 import re
 import struct
 import tarfile
@@ -345,7 +346,10 @@ def scan_tar(scanner: Scanner, reg: Region, member: str | None, sink: Sink, dept
                         fmt="tar",
                     )
                 if m.issym() or m.islnk():
-                    if _bad_name(m.linkname):
+                    target = (
+                        m.linkname if m.islnk() else posixpath.join(posixpath.dirname(m.name), m.linkname)
+                    )
+                    if m.linkname.startswith("/") or _bad_name(posixpath.normpath(target)):
                         sink.add(
                             R.ARCHIVE_ANOMALY,
                             f"link member points to {m.linkname!r} outside the archive (not followed)",

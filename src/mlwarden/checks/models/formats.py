@@ -43,6 +43,7 @@ def parse_npy_header(reg: Region) -> tuple[dict[str, Any], int]:
     if len(raw) < hlen:
         raise ValueError("truncated header")
     text = raw.decode("utf-8" if major == 3 else "latin-1", "replace")
+    text = re.sub(r"(?<=\d)L\b", "", text)  # Python 2 long literals (2L) in old headers
     try:
         d = ast.literal_eval(text.strip())  # literals only: never evaluates code
     except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError) as exc:

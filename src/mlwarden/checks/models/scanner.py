@@ -273,6 +273,17 @@ def sniff_region(reg: Region, name: str = "") -> str | None:
     return None
 
 
+def _is_text(head: bytes) -> bool:
+    """Plain text (a .pth path file, a README saved as .bin): no loader runs it as a model."""
+    if not head or b"\x00" in head:
+        return False
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return all(ch.isprintable() or ch in "\r\n\t" for ch in text)
+
+
 def _compression(head: bytes) -> str | None:
     if head.startswith(b"\x1f\x8b"):
         return "gzip"
@@ -494,7 +505,7 @@ class Scanner:
             if ext in MODEL_EXTENSIONS:
                 # names that promise a code-capable format are medium; generic data names (.bin, .dat, ...)
                 # often hold raw tensors, which no loader runs: reported for information
-                generic = ext in _GENERIC_EXTENSIONS
+                generic = ext in _GENERIC_EXTENSIONS or _is_text(reg.head(512))
                 sink.add(
                     R.UNSCANNABLE,
                     f"unknown format for a {ext} file (first bytes {reg.head(8)!r})"
