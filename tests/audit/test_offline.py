@@ -317,3 +317,14 @@ def test_empty_project_says_nothing_was_audited(tmp_path, run):
     rc, out, err = run("src", "--osv-db", str(db))
     assert rc == 0 and out == ""
     assert "nothing was audited" in err
+
+
+def test_database_without_pypi_records_is_an_error(project, tmp_path, run):
+    from tests.audit.osvdata import RECORDS
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    go_only = write_zip(tmp_path / "go.zip", [r for r in RECORDS if r["id"].startswith("GO-")])
+    for db in (empty, go_only):
+        rc, out, err = run("requirements.txt", "--osv-db", str(db))
+        assert rc == 2 and out == "" and "holds no usable PyPI records" in err

@@ -342,6 +342,10 @@ class AuditDeps(Check):
         db = OfflineDb(path, self._cache_dir(ctx))
         try:
             info = db.info
+            if info.records == 0:
+                raise InputError(f"advisory database holds no usable PyPI records ({len(info.malformed)} "
+                                 "malformed): an audit against it would report everything as clean",
+                                 path=str(path))
             max_age = ctx.opt("max-db-age")
             if max_age is not None:
                 age = info.age_days()
