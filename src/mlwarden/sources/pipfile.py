@@ -91,7 +91,7 @@ def parse(data: dict[str, Any], text: str, display: str) -> Manifest:
                 continue
             m.dependencies.append(Dependency(
                 name=name, normalized=canonicalize_name(name), source=display, line=line, column=col,
-                group=group, optional=group is not None and group != "dev", kind="pipfile",
+                group=group, optional=group is not None, kind="pipfile",
                 extra={"section": section}, **fields))
     return m
 
@@ -269,7 +269,7 @@ def parse_lock(data: Any, text: str, display: str) -> Manifest:
             m.dependencies.append(Dependency(
                 name=name, normalized=canonicalize_name(name), source=display, line=line, column=col,
                 specifier=spec, version=version, hashes=tuple(dict.fromkeys(hashes)), kind="lock",
-                direct=False, group=group, optional=group is not None and group != "dev",
+                direct=False, group=group, optional=group is not None,
                 editable=entry.get("editable") is True, marker=markers if isinstance(markers, str) else None,
                 raw=f"{name} {spec}".strip(), extra={"section": section, "index_name": index_name}, **kw))
     return m

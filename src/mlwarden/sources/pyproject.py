@@ -3,8 +3,8 @@
 PDM dev-dependencies and sources. Declarations only: nothing is resolved, built or evaluated.
 
 Facts for the rules: ``kind="pyproject"`` on every dependency; ``group`` is the extra / dependency group
-(``None`` for the main dependencies) and ``optional`` is true for extras and groups not installed by
-default; ``extra["section"]`` names the list an entry came from (duplicates are looked for per list);
+(``None`` for the main dependencies) and ``optional`` is true for extras, dependency groups and dev
+sections (not needed at run time); ``extra["section"]`` names the list an entry came from (duplicates are looked for per list);
 ``extra["workspace"]`` marks uv workspace members (first-party). ``Manifest.is_library`` is true for a
 distributable package (``[build-system]`` plus a project name, not marked as an application with
 ``[tool.uv] package = false`` or Poetry ``package-mode = false``). Index settings are ``IndexSetting``s:
@@ -145,11 +145,11 @@ class _Reader:
                 self.pep508_list(table, str(extra), values, group=str(extra), optional=True,
                                  section=f"optional-dependencies.{extra}")
 
-    def dependency_groups(self, default_groups: set[str]) -> None:
+    def dependency_groups(self) -> None:
         groups = self.f.tbl(self.data, "dependency-groups", "")
         for name, values in groups.items():
             self.pep508_list(("dependency-groups",), str(name), values, group=str(name),
-                             optional=str(name) not in default_groups, section=f"dependency-groups.{name}")
+                             optional=True, section=f"dependency-groups.{name}")
         for inc in self.m.meta.get("group_includes", ()):
             if inc["include"] not in groups:
                 self.f.problem(f"dependency group {inc['group']!r} includes unknown group "
@@ -173,7 +173,7 @@ class _Reader:
                "uv takes each package from the first index that has it: every name found here is "
                "installed from this index, and a name missing from it falls through to the next one")
         self.pep508_list(("tool", "uv"), "dev-dependencies", uv.get("dev-dependencies"), group="dev",
-                         optional=False, section="tool.uv.dev-dependencies")
+                         optional=True, section="tool.uv.dev-dependencies")
         if "index-url" in uv:
             pos = self.t.key_in(rng, "index-url") or (self._hdr(("tool", "uv")), 1)
             self.add_index("index-url", uv.get("index-url"), "[tool.uv] index-url", pos[0], pos[1],
@@ -197,10 +197,6 @@ class _Reader:
                 self.add_index("find-links", u, "[tool.uv] find-links entry", line, col)
         if "package" in uv:
             self.m.meta["uv_package"] = self.f.flag(uv, "package", "[tool.uv] ")
-        default_groups = uv.get("default-groups")
-        self.m.meta["default_groups"] = (
-            {g for g in default_groups if isinstance(g, str)} if isinstance(default_groups, list)
-            else {"dev"})
 
         headers = self.t.array_tables(("tool", "uv", "index"))
         entries = self.f.lst(uv, "index", "[tool.uv] ")
@@ -318,13 +314,13 @@ class _Reader:
         self._poetry_table(("tool", "poetry", "dependencies"), poetry.get("dependencies"), None, False,
                            sources)
         self._poetry_table(("tool", "poetry", "dev-dependencies"), poetry.get("dev-dependencies"), "dev",
-                           False, sources)
+                           True, sources)
         groups = self.f.tbl(poetry, "group", "[tool.poetry] ")
         for g, body in groups.items():
             if not isinstance(body, dict):
                 self.f.problem(f"[tool.poetry.group.{g}] should be a table", self._hdr(("tool", "poetry")))
                 continue
-            opt = body.get("optional") is True
+            opt = body.get("optional") is True or str(g) != "main"
             self._poetry_table(("tool", "poetry", "group", str(g), "dependencies"), body.get("dependencies"),
                                str(g), opt, sources)
 
@@ -460,7 +456,7 @@ class _Reader:
         dev = self.f.tbl(pdm, "dev-dependencies", "[tool.pdm] ")
         for g, values in dev.items():
             self.pep508_list(("tool", "pdm", "dev-dependencies"), str(g), values, group=str(g),
-                             optional=False, section=f"tool.pdm.dev-dependencies.{g}")
+                             optional=True, section=f"tool.pdm.dev-dependencies.{g}")
         resolution = self.f.tbl(pdm, "resolution", "[tool.pdm] ")
         ordered = resolution.get("respect-source-order") is True
         self.m.meta["pdm_respect_source_order"] = ordered
@@ -505,8 +501,7 @@ class _Reader:
     def run(self) -> Manifest:
         self.project()
         index_names = self.uv()
-        default_groups = self.m.meta.pop("default_groups", {"dev"})
-        self.dependency_groups(default_groups)
+        self.dependency_groups()
         self.poetry()
         self.pdm()
         self.uv_sources(index_names)

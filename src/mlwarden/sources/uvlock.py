@@ -4,7 +4,8 @@ URL fragment and the requested ``rev``/``tag``/``branch`` from the query; ``url`
 -> ``local_path``), the sha256 of its sdist and wheels, and ``dependencies`` -> ``depends_on``.
 
 The project itself and workspace members (``virtual`` or ``editable`` sources) are first-party: they are
-listed in ``meta["members"]``, not as dependencies. ``meta["default_registry"]`` is the registry most
+listed in ``meta["members"]``, not as dependencies. Their dependencies are ``direct``; packages reachable
+only through their dev groups or extras are ``optional`` with that ``group``. ``meta["default_registry"]`` is the registry most
 entries come from (PyPI on a tie).
 """
 
@@ -118,23 +119,7 @@ def parse(data: dict[str, Any], text: str, display: str) -> Manifest:
             depends_on=tuple(sorted(set(depends))), raw=f"{name} {version or ''}".strip(),
             extra={"source_type": stype}, **kw))
     m.meta["members"] = sorted(set(members))
-    direct: set[str] = set()
-    for pkg in packages:
-        if isinstance(pkg, dict) and isinstance(pkg.get("source"), dict) and \
-                ({"editable", "virtual"} & set(pkg["source"])):
-            for d in pkg.get("dependencies") or ():
-                if isinstance(d, dict) and isinstance(d.get("name"), str):
-                    direct.add(canonicalize_name(d["name"]))
-            for v in (pkg.get("dev-dependencies") or {}).values() if isinstance(pkg.get("dev-dependencies"),
-                                                                                dict) else ():
-                for d in v if isinstance(v, list) else ():
-                    if isinstance(d, dict) and isinstance(d.get("name"), str):
-                        direct.add(canonicalize_name(d["name"]))
-    if direct:
-        import dataclasses
-
-        m.dependencies[:] = [dataclasses.replace(d, direct=True) if d.normalized in direct else d
-                             for d in m.dependencies]
+    _scopes(m, packages)
     m.meta["default_registry"] = default_registry(registries)
     return m
 
@@ -143,3 +128,65 @@ def default_registry(registries: Counter[str]) -> str | None:
     if not registries:
         return None
     return max(registries, key=lambda u: (registries[u], u.rstrip("/") == PYPI, u))
+
+
+def _names(items: Any) -> list[str]:
+    out: list[str] = []
+    if isinstance(items, dict):
+        for v in items.values():
+            out += _names(v)
+    elif isinstance(items, list):
+        for d in items:
+            if isinstance(d, dict) and isinstance(d.get("name"), str):
+                out.append(canonicalize_name(d["name"]))
+    return out
+
+
+def _scopes(m: Manifest, packages: list[Any]) -> None:
+    """Direct dependencies of the project (and workspace members) are ``direct``; packages reachable
+    only through dev groups or extras of the project are ``optional`` with ``group`` set to the group
+    / extra that pulls them in."""
+    import dataclasses
+
+    main: set[str] = set()
+    groups: dict[str, set[str]] = {}
+    for pkg in packages:
+        if not (isinstance(pkg, dict) and isinstance(pkg.get("source"), dict)
+                and {"editable", "virtual"} & set(pkg["source"])):
+            continue
+        main.update(_names(pkg.get("dependencies")))
+        for key in ("optional-dependencies", "dev-dependencies"):
+            val = pkg.get(key)
+            if isinstance(val, dict):
+                for g, items in val.items():
+                    groups.setdefault(str(g), set()).update(_names(items))
+    if not main and not groups:
+        return
+    graph = {d.normalized: set(d.depends_on) for d in m.dependencies}
+
+    def closure(start: set[str]) -> set[str]:
+        seen: set[str] = set()
+        todo = sorted(start)
+        while todo:
+            n = todo.pop()
+            if n in seen:
+                continue
+            seen.add(n)
+            todo.extend(sorted(graph.get(n, ())))
+        return seen
+
+    required = closure(main)
+    owner: dict[str, str] = {}
+    for g in sorted(groups):
+        for n in sorted(closure(groups[g])):
+            owner.setdefault(n, g)
+    direct = main.union(*groups.values()) if groups else set(main)
+    out = []
+    for d in m.dependencies:
+        changes: dict[str, Any] = {}
+        if d.normalized in direct:
+            changes["direct"] = True
+        if d.normalized not in required and d.normalized in owner:
+            changes.update(optional=True, group=owner[d.normalized])
+        out.append(dataclasses.replace(d, **changes) if changes else d)
+    m.dependencies[:] = out
