@@ -1,0 +1,202 @@
+"""check-unsafe-loads: code that loads models, data and configs in ways that run code or can change under you.
+
+Reads Python files and Jupyter notebooks with the standard ``ast`` module only: nothing scanned is imported,
+evaluated or executed. Rules MLW101-MLW107 (unsafe loading code) and MLW201-MLW206 (model/dataset references
+and downloads); see ``rules.py`` and ``docs/check-unsafe-loads.md``.
+
+Public API (stable, used by generate-sbom)::
+
+    hub_references(path: Path, display: str) -> list[HubReference]
+
+returns every Hugging Face Hub model or dataset a Python file or notebook refers to with a literal (or
+constant-folded) id: ``from_pretrained`` on any class, ``pipeline(model=...)``, ``hf_hub_download``,
+``snapshot_download``, ``load_dataset``, ``SentenceTransformer``/``CrossEncoder``, timm/open_clip
+``"hf-hub:org/name[@rev]"``. ``HubReference`` is a frozen dataclass: ``kind`` ("model" | "dataset"),
+``repo_id``, ``revision`` (the literal revision or None when absent or unresolvable), ``pinned`` (revision is
+a full 40-hex commit), ``path`` (the display path given), ``line`` (1-based; for notebooks the line of the
+.ipynb JSON text), ``call`` (the callee as written). An unreadable or unparsable file gives an empty list.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from mlwarden.checks.base import Check, Context
+from mlwarden.checks.unsafe_loads.rules import RULES
+from mlwarden.core.files import Matcher
+from mlwarden.core.findings import Finding, Severity
+from mlwarden.core.options import Option
+from mlwarden.core.rules import UNREADABLE
+
+if TYPE_CHECKING:
+    from mlwarden.checks.unsafe_loads.analyze import Analyzer, TorchInfo
+    from mlwarden.checks.unsafe_loads.source import Unit
+
+__all__ = ["RULES", "CheckUnsafeLoads", "HubReference", "hub_references"]
+
+
+@dataclass(frozen=True)
+class HubReference:
+    kind: str  # "model" | "dataset"
+    repo_id: str
+    revision: str | None
+    pinned: bool
+    path: str
+    line: int
+    call: str
+
+
+def _matcher(rel: str) -> bool:
+    low = rel.lower()
+    return low.endswith((".py", ".pyi", ".pyw", ".ipynb"))
+
+
+class _Parsed:
+    def __init__(self, unit: Unit, tree: ast.Module) -> None:
+        self.unit = unit
+        self.tree = tree
+
+
+def _parse(path: Path, display: str) -> tuple[_Parsed | None, Finding | None]:
+    """Parse a file; an unreadable file gives a finding (never a traceback)."""
+    from mlwarden.checks.unsafe_loads.source import SourceError, load_unit, parse
+
+    try:
+        unit = load_unit(path)
+    except SourceError as exc:
+        return None, Finding(UNREADABLE, display, f"{display}: {exc}", line=exc.line,
+                             hint="fix the file or exclude it")
+    except OSError as exc:
+        return None, Finding(UNREADABLE, display, f"{display}: cannot read: {exc.strerror or exc}",
+                             hint="fix the file or exclude it")
+    except (RecursionError, MemoryError, ValueError) as exc:
+        return None, Finding(UNREADABLE, display, f"{display}: cannot read: {type(exc).__name__}",
+                             hint="fix the file or exclude it")
+    tries = 0
+    while True:
+        try:
+            return _Parsed(unit, parse(unit, display)), None
+        except SyntaxError as exc:
+            line = exc.lineno or 1
+            cell = unit.cell_of(line)
+            if cell is not None and tries < 50:
+                # blank the broken cell, keep checking the rest of the notebook
+                tries += 1
+                _blank_cell(unit, cell[0])
+                continue
+            where = f"line {line}"
+            return None, Finding(UNREADABLE, display, f"{display}: not valid Python ({where}: {exc.msg}); "
+                                 "nothing in it was checked", line=unit.file_line(line),
+                                 hint="fix the syntax (or exclude the file); Python 2 code is not supported")
+        except (RecursionError, MemoryError, ValueError, OverflowError) as exc:
+            return None, Finding(UNREADABLE, display, f"{display}: cannot parse: {type(exc).__name__} "
+                                 "(too large or too deeply nested)", hint="exclude the file")
+
+
+def _blank_cell(unit: Unit, cell: int) -> None:
+    lines = unit.text.split("\n")
+    for i, c in enumerate(unit.cells):
+        if c == cell and i < len(lines):
+            lines[i] = ""
+    unit.text = "\n".join(lines)
+    if cell not in unit.skipped_cells:
+        unit.skipped_cells.append(cell)
+        unit.broken_cells.append(cell)
+
+
+def _analyze(parsed: _Parsed, path: Path, root: Path | None, torch_info: TorchInfo | None) -> Analyzer:
+    from mlwarden.checks.unsafe_loads.analyze import Analyzer
+
+    info_fn = (lambda: torch_info) if torch_info is not None else None
+    an = Analyzer(parsed.tree, folder=str(path.parent), root=str(root) if root else None, torch_info=info_fn)
+    an.run()
+    return an
+
+
+def hub_references(path: Path, display: str) -> list[HubReference]:
+    """Hugging Face Hub models and datasets referenced by one Python file or notebook (see module doc)."""
+    parsed, _ = _parse(Path(path), display)
+    if parsed is None:
+        return []
+    try:
+        an = _analyze(parsed, Path(path), None, None)
+    except (RecursionError, MemoryError):
+        return []
+    unit = parsed.unit
+    out = {HubReference(r.kind, r.repo_id, r.revision, r.pinned, display, unit.file_line(r.line), r.call)
+           for r in an.refs}
+    return sorted(out, key=lambda h: (h.line, h.repo_id, h.kind, h.call, h.revision or ""))
+
+
+class CheckUnsafeLoads(Check):
+    name: ClassVar[str] = "check-unsafe-loads"
+    description: ClassVar[str] = (
+        "Find code that loads models, data and configs unsafely (torch.load, pickle, numpy allow_pickle, "
+        "unsafe YAML, Keras safe_mode=False, trust_remote_code) or from references that can change "
+        "(Hub downloads not pinned to a commit, torch.hub refs, plain http, unverified downloads).")
+    rules = RULES
+    options: ClassVar[tuple[Option, ...]] = (
+        Option("torch-version", "str", None,
+               "torch version to assume for torch.load severity (default: read from the project's "
+               "requirements, pyproject and lock files)", metavar="VERSION"),
+    )
+
+    def matcher(self) -> Matcher | None:
+        return _matcher
+
+    def run(self, ctx: Context) -> Iterable[Finding]:
+        from mlwarden.checks.unsafe_loads.torchver import TorchPins
+
+        pins = TorchPins(ctx.root, ctx.opt("torch-version"))
+        for path in ctx.files(_matcher):
+            display = ctx.display(path)
+            ctx.progress(display)
+            yield from scan_file(path, display, ctx.root, pins)
+
+
+
+def scan_file(path: Path, display: str, root: Path, pins: object | None = None) -> Iterator[Finding]:
+    """Findings for one file (``pins`` is a torchver.TorchPins; None: torch version unknown)."""
+    from mlwarden.checks.unsafe_loads.analyze import Analyzer, TorchInfo
+
+    parsed, problem = _parse(path, display)
+    if problem is not None:
+        yield problem
+        return
+    assert parsed is not None
+    unit = parsed.unit
+    for cell in unit.broken_cells:
+        first = next((i for i, c in enumerate(unit.cells) if c == cell), 0)
+        yield Finding(UNREADABLE, display, f"{display}: cell {cell} is not valid Python; it was not checked",
+                      severity=Severity.LOW, line=unit.file_line(first + 1),
+                      hint="fix the cell (IPython magics are fine)", data={"cell": cell})
+    cache: list[TorchInfo] = []
+
+    def torch_info() -> TorchInfo:
+        if not cache:
+            for_file = getattr(pins, "for_file", None)
+            cache.append(for_file(path) if for_file else TorchInfo("unknown"))
+        return cache[0]
+
+    an = Analyzer(parsed.tree, folder=str(path.parent), root=str(root), torch_info=torch_info)
+    try:
+        an.run()
+    except (RecursionError, MemoryError):
+        yield Finding(UNREADABLE, display, f"{display}: too deeply nested to analyse; not checked",
+                      hint="exclude the file")
+        return
+    for h in an.hits:
+        data = dict(h.data)
+        message = h.message
+        line = h.line
+        pos = unit.cell_of(h.line)
+        if pos is not None:
+            data["cell"], data["cell_line"] = pos
+            message = f"cell {pos[0]}, line {pos[1]}: {message}"
+            line = unit.file_line(h.line)
+        yield Finding(rule=h.rule, path=display, message=message, severity=h.severity, line=line,
+                      column=h.column if pos is None else None, hint=h.hint, data=data)

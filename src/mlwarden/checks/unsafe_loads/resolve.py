@@ -1,0 +1,558 @@
+"""Static name and constant resolution over one module's ``ast`` (nothing is imported or evaluated).
+
+Scopes follow Python's rules closely enough for security checks: module, class and function scopes (a method
+does not see its class body); a name a function reads but never binds resolves in the enclosing function or
+the module. A name bound exactly once to a foldable expression resolves to its value; a name bound several
+times resolves only when every binding gives the same value, otherwise it is UNKNOWN (conservative).
+Imports give ``Ref`` values carrying canonical qualified names (``import torch as t`` -> ``t.load`` is
+``torch.load``).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class _Unknown:
+    _inst: _Unknown | None = None
+
+    def __new__(cls) -> _Unknown:
+        if cls._inst is None:
+            cls._inst = super().__new__(cls)
+        return cls._inst
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Any = _Unknown()
+
+
+@dataclass(frozen=True)
+class Ref:
+    """An imported object or an attribute of one: one or more canonical qualified names."""
+
+    quals: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Instance:
+    """What calling a Ref returns (``pickle.Unpickler(f)``, ``requests.get(u)``): the callee's names."""
+
+    quals: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Prefix:
+    """A string of which only the beginning is known (``f"http://{host}/m.pt"``)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class LocalPath:
+    """A value built with os.path / pathlib: a filesystem path, never a Hub id. ``text`` when foldable."""
+
+    text: str | None
+
+
+@dataclass(frozen=True)
+class DictVal:
+    items: tuple[tuple[str, Any], ...]
+    complete: bool = True
+
+    def get(self, key: str) -> tuple[bool, Any]:
+        for k, v in self.items:
+            if k == key:
+                return True, v
+        return False, None
+
+
+@dataclass(frozen=True)
+class ClassVal:
+    """A class defined in the scanned module: the canonical names of its (transitive) bases."""
+
+    name: str
+    bases: tuple[str, ...]
+    methods: frozenset[str]
+
+
+# canonical spellings: (prefix, replacement); applied to a qualified name once, first match wins
+_CANON: tuple[tuple[str, str], ...] = (
+    ("six.moves.cPickle", "pickle"), ("six.moves.urllib", "urllib"), ("cPickle", "pickle"),
+    ("_pickle", "pickle"), ("pickle5", "pickle"), ("_compat_pickle", "pickle"),
+    ("sklearn.externals.joblib", "joblib"), ("joblib.numpy_pickle", "joblib"),
+    ("torch.serialization.load", "torch.load"),
+    ("torch.utils.model_zoo.load_url", "torch.hub.load_state_dict_from_url"),
+    ("tensorflow.python.keras", "keras"), ("tensorflow.keras", "keras"), ("tf_keras", "keras"),
+    ("keras.src", "keras"), ("keras.api", "keras"),
+    ("pandas.io.pickle", "pandas"), ("numpy.lib.npyio", "numpy"),
+    ("urllib2.urlopen", "urllib.request.urlopen"), ("urllib2.Request", "urllib.request.Request"),
+    ("urllib.urlretrieve", "urllib.request.urlretrieve"), ("urllib.urlopen", "urllib.request.urlopen"),
+    ("datasets.load.", "datasets."), ("huggingface_hub.file_download.", "huggingface_hub."),
+    ("huggingface_hub._snapshot_download.", "huggingface_hub."),
+    ("huggingface_hub.hf_api.", "huggingface_hub."),
+    ("transformers.pipelines.pipeline", "transformers.pipeline"),
+    ("yaml.cyaml.", "yaml."), ("yaml.loader.", "yaml."),
+    ("jsonpickle.unpickler.decode", "jsonpickle.decode"),
+)
+
+# unbound names that almost always mean a well-known module (snippets, notebooks run with %run ...)
+_CONVENTIONAL = {
+    "np": "numpy", "pd": "pandas", "tf": "tensorflow", "torch": "torch", "pickle": "pickle",
+    "cPickle": "pickle", "dill": "dill", "cloudpickle": "cloudpickle", "joblib": "joblib", "shelve": "shelve",
+    "jsonpickle": "jsonpickle", "yaml": "yaml", "numpy": "numpy", "pandas": "pandas", "keras": "keras",
+    "tensorflow": "tensorflow", "transformers": "transformers", "datasets": "datasets",
+    "huggingface_hub": "huggingface_hub", "timm": "timm", "diffusers": "diffusers", "peft": "peft",
+    "sentence_transformers": "sentence_transformers", "requests": "requests", "urllib": "urllib",
+    "wget": "wget", "os": "os", "pathlib": "pathlib", "hashlib": "hashlib", "io": "io", "httpx": "httpx",
+    "gdown": "gdown", "hf_hub_download": "huggingface_hub.hf_hub_download",
+    "snapshot_download": "huggingface_hub.snapshot_download", "load_dataset": "datasets.load_dataset",
+    "SentenceTransformer": "sentence_transformers.SentenceTransformer", "Path": "pathlib.Path",
+    "urlretrieve": "urllib.request.urlretrieve",
+}
+_BUILTINS = frozenset({"open", "str", "dict", "bytes", "hash", "print", "len", "list", "tuple", "int",
+                       "bool", "getattr", "setattr", "exec", "eval", "compile", "__import__"})
+_STAR_OK = frozenset({"torch", "pickle", "dill", "cloudpickle", "joblib", "yaml", "numpy", "pandas",
+                      "transformers", "datasets", "huggingface_hub", "keras", "sentence_transformers",
+                      "timm", "diffusers", "peft", "os.path", "pathlib", "urllib.request", "requests",
+                      "torch.hub", "keras.models", "shelve", "jsonpickle"})
+_MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "append", "extend", "insert",
+                       "remove", "__setitem__", "__delitem__"})
+_PATH_FUNCS = frozenset({"os.path.join", "posixpath.join", "ntpath.join", "os.path.abspath",
+                         "os.path.expanduser", "os.path.realpath", "os.path.normpath", "os.path.dirname",
+                         "os.path.expandvars", "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath",
+                         "pathlib.WindowsPath", "pathlib.PurePosixPath", "os.getcwd", "os.fspath",
+                         "pathlib.Path.home", "pathlib.Path.cwd", "tempfile.mkdtemp", "tempfile.gettempdir"})
+MAX_DEPTH = 40
+
+
+def canon(qual: str) -> str:
+    for a, b in _CANON:
+        if a.endswith("."):
+            if qual.startswith(a):
+                return b + qual[len(a):]
+        elif qual == a or qual.startswith(a + "."):
+            return b + qual[len(a):]
+    return qual
+
+
+def quals_of(value: Any) -> tuple[str, ...]:
+    return value.quals if isinstance(value, Ref) else ()
+
+
+@dataclass(eq=False)
+class Scope:
+    kind: str  # module | class | function
+    node: ast.AST
+    parent: Scope | None  # lexical parent used for lookups (classes are skipped for functions)
+    bindings: dict[str, list[tuple[str, Any]]] = field(default_factory=dict)
+    globals_: set[str] = field(default_factory=set)
+    mutated: set[str] = field(default_factory=set)
+    star_modules: list[str] = field(default_factory=list)
+
+    def bind(self, name: str, kind: str, payload: Any = None) -> None:
+        self.bindings.setdefault(name, []).append((kind, payload))
+
+
+_SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def children_in_scope(node: ast.AST) -> Iterator[ast.AST]:
+    """Every node of the scope opened by ``node`` (a module, function, lambda or class): its body, without
+    nested function/class bodies but with their decorators, defaults and bases (which run in this scope)."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        stack: list[ast.AST] = list(node.body)
+    elif isinstance(node, ast.Lambda):
+        stack = [node.body]
+    else:
+        stack = list(ast.iter_child_nodes(node))
+    stack.reverse()
+    while stack:
+        n = stack.pop()
+        yield n
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            outer: list[ast.AST] = [*n.decorator_list, *n.args.defaults,
+                                    *[d for d in n.args.kw_defaults if d is not None]]
+            stack.extend(reversed(outer))
+        elif isinstance(n, ast.Lambda):
+            stack.extend(reversed([*n.args.defaults, *[d for d in n.args.kw_defaults if d is not None]]))
+        elif isinstance(n, ast.ClassDef):
+            stack.extend(reversed([*n.decorator_list, *n.bases, *[k.value for k in n.keywords]]))
+        else:
+            stack.extend(reversed(list(ast.iter_child_nodes(n))))
+
+
+class Resolver:
+    """Builds scopes for a module and evaluates expressions to static values."""
+
+    def __init__(self, tree: ast.Module, folder: str | None = None) -> None:
+        self.folder = folder
+        self.module = Scope("module", tree, None)
+        self.scopes: dict[int, Scope] = {id(tree): self.module}
+        self._cache: dict[tuple[int, str], Any] = {}
+        self._busy: set[tuple[int, str]] = set()
+        self._build(self.module)
+
+    # -- scope construction -------------------------------------------------------------------------
+    def _build(self, scope: Scope) -> None:
+        node = scope.node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            a = node.args
+            positional = [*a.posonlyargs, *a.args]
+            defaults: list[ast.expr | None] = [None] * (len(positional) - len(a.defaults)) + list(a.defaults)
+            for arg, d in zip(positional, defaults, strict=True):
+                scope.bind(arg.arg, "param", d)
+            for arg, kd in zip(a.kwonlyargs, a.kw_defaults, strict=True):
+                scope.bind(arg.arg, "param", kd)
+            if a.vararg:
+                scope.bind(a.vararg.arg, "unknown")
+            if a.kwarg:
+                scope.bind(a.kwarg.arg, "unknown")
+        body_owner = node
+        handled: set[int] = set()
+        nested: list[ast.AST] = []
+        for n in children_in_scope(body_owner):
+            if isinstance(n, (ast.Global, ast.Nonlocal)):
+                if isinstance(n, ast.Global):
+                    scope.globals_.update(n.names)
+            elif isinstance(n, ast.Assign):
+                self._bind_targets(scope, n.targets, n.value, handled)
+            elif isinstance(n, (ast.AnnAssign, ast.NamedExpr)) and n.value is not None and \
+                    isinstance(n.target, ast.Name):
+                self._bind_name(scope, n.target.id, "expr", n.value)
+                handled.add(id(n.target))
+            elif isinstance(n, ast.Import):
+                for al in n.names:
+                    if al.asname:
+                        self._bind_name(scope, al.asname, "ref", canon(al.name))
+                    else:
+                        top = al.name.split(".", 1)[0]
+                        self._bind_name(scope, top, "ref", canon(top))
+            elif isinstance(n, ast.ImportFrom):
+                mod = ("." * n.level) + (n.module or "") if n.level else (n.module or "")
+                for al in n.names:
+                    if al.name == "*":
+                        scope.star_modules.append(canon(mod))
+                        continue
+                    self._bind_name(scope, al.asname or al.name, "ref", canon(f"{mod}.{al.name}"))
+            elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self._bind_name(scope, n.name, "unknown")
+                nested.append(n)
+            elif isinstance(n, ast.ClassDef):
+                self._bind_name(scope, n.name, "class", n)
+                nested.append(n)
+            elif isinstance(n, ast.Lambda):
+                nested.append(n)
+            elif isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)) and id(n) not in handled:
+                self._bind_name(scope, n.id, "unknown")
+            elif isinstance(n, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and n.name:
+                self._bind_name(scope, n.name, "unknown")
+            elif isinstance(n, ast.MatchMapping) and n.rest:
+                self._bind_name(scope, n.rest, "unknown")
+            elif isinstance(n, ast.Subscript) and isinstance(n.ctx, (ast.Store, ast.Del)):
+                base = n.value
+                if isinstance(base, ast.Name):
+                    self._mutate(scope, base.id)
+            elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and \
+                    n.func.attr in _MUTATORS and isinstance(n.func.value, ast.Name):
+                self._mutate(scope, n.func.value.id)
+        for child in nested:
+            parent = scope
+            while parent.kind == "class" and not isinstance(child, ast.ClassDef):
+                assert parent.parent is not None
+                parent = parent.parent
+            kind = "class" if isinstance(child, ast.ClassDef) else "function"
+            # class bodies see their enclosing scope; functions skip enclosing class bodies
+            sub = Scope(kind, child, scope if kind == "class" else parent)
+            self.scopes[id(child)] = sub
+            self._build(sub)
+
+    def _mutate(self, scope: Scope, name: str) -> None:
+        target = self.module if name in scope.globals_ else scope
+        if name not in target.bindings and target is not self.module:
+            # mutating a name bound elsewhere: mark wherever it resolves
+            s: Scope | None = scope.parent
+            while s is not None and name not in s.bindings:
+                s = s.parent
+            target = s or self.module
+        target.mutated.add(name)
+
+    def _bind_name(self, scope: Scope, name: str, kind: str, payload: Any = None) -> None:
+        if name in scope.globals_ and scope is not self.module:
+            self.module.bind(name, "unknown")
+            return
+        scope.bind(name, kind, payload)
+
+    def _bind_targets(self, scope: Scope, targets: list[ast.expr], value: ast.expr,
+                      handled: set[int]) -> None:
+        for t in targets:
+            if isinstance(t, ast.Name):
+                self._bind_name(scope, t.id, "expr", value)
+                handled.add(id(t))
+            elif isinstance(t, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) and \
+                    len(t.elts) == len(value.elts) and not any(isinstance(e, ast.Starred) for e in t.elts):
+                for te, ve in zip(t.elts, value.elts, strict=True):
+                    self._bind_targets(scope, [te], ve, handled)
+
+    # -- lookups -------------------------------------------------------------------------------------
+    def scope_of(self, node: ast.AST) -> Scope | None:
+        return self.scopes.get(id(node))
+
+    def lookup(self, scope: Scope, name: str, depth: int = 0) -> Any:
+        s: Scope | None = self.module if name in scope.globals_ else scope
+        while s is not None:
+            if name in s.bindings:
+                return self._value_of(s, name, depth)
+            s = s.parent
+        return self._unbound(name)
+
+    def _unbound(self, name: str) -> Any:
+        for mod in self.module.star_modules:
+            if mod in _STAR_OK:
+                return Ref((canon(f"{mod}.{name}"),))
+        if name in _CONVENTIONAL:
+            return Ref((_CONVENTIONAL[name],))
+        if name in _BUILTINS:
+            return Ref((f"builtins.{name}",))
+        return UNKNOWN
+
+    def binding_kinds(self, scope: Scope, name: str) -> list[str]:
+        s: Scope | None = scope
+        while s is not None:
+            if name in s.bindings:
+                return [k for k, _ in s.bindings[name]]
+            s = s.parent
+        return []
+
+    def _value_of(self, scope: Scope, name: str, depth: int) -> Any:
+        key = (id(scope), name)
+        if key in self._cache:
+            return self._cache[key]
+        if key in self._busy or depth > MAX_DEPTH:
+            return UNKNOWN
+        if name in scope.mutated:
+            self._cache[key] = UNKNOWN
+            return UNKNOWN
+        self._busy.add(key)
+        try:
+            values = []
+            for kind, payload in scope.bindings[name]:
+                if kind == "expr":
+                    values.append(self.eval(payload, scope, depth + 1))
+                elif kind == "ref":
+                    values.append(Ref((payload,)))
+                elif kind == "param":
+                    values.append(UNKNOWN if payload is None else
+                                  self.eval(payload, scope.parent or self.module, depth + 1))
+                elif kind == "class":
+                    values.append(self._class_val(payload, scope, depth + 1))
+                else:
+                    values.append(UNKNOWN)
+            result = _merge(values)
+        finally:
+            self._busy.discard(key)
+        self._cache[key] = result
+        return result
+
+    def _class_val(self, node: ast.ClassDef, scope: Scope, depth: int) -> ClassVal:
+        bases: list[str] = []
+        for b in node.bases:
+            v = self.eval(b, scope, depth + 1)
+            if isinstance(v, Ref):
+                bases.extend(v.quals)
+            elif isinstance(v, ClassVal):
+                bases.extend(v.bases)
+        methods = frozenset(s.name for s in node.body
+                            if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)))
+        return ClassVal(node.name, tuple(dict.fromkeys(bases)), methods)
+
+    def class_value(self, node: ast.ClassDef, scope: Scope) -> ClassVal:
+        return self._class_val(node, scope, 0)
+
+    # -- evaluation ----------------------------------------------------------------------------------
+    def eval(self, node: ast.AST | None, scope: Scope, depth: int = 0) -> Any:
+        if node is None or depth > MAX_DEPTH:
+            return UNKNOWN
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.Name):
+            return self.lookup(scope, node.id, depth + 1)
+        if isinstance(node, ast.Attribute):
+            base = self.eval(node.value, scope, depth + 1)
+            if isinstance(base, Ref):
+                return Ref(tuple(dict.fromkeys(canon(f"{q}.{node.attr}") for q in base.quals)))
+            if isinstance(base, Instance):
+                return Ref(tuple(dict.fromkeys(canon(f"{q}.{node.attr}") for q in base.quals)))
+            if isinstance(base, ClassVal):
+                return Ref(tuple(f"{q}.{node.attr}" for q in base.bases) or (f"<local>.{node.attr}",))
+            return UNKNOWN
+        if isinstance(node, ast.JoinedStr):
+            return self._fstring(node, scope, depth)
+        if isinstance(node, ast.BinOp):
+            return self._binop(node, scope, depth)
+        if isinstance(node, ast.Call):
+            return self._call(node, scope, depth)
+        if isinstance(node, ast.Dict):
+            items: list[tuple[str, Any]] = []
+            complete = True
+            for k, v in zip(node.keys, node.values, strict=True):
+                if k is None:
+                    sub = self.eval(v, scope, depth + 1)
+                    if isinstance(sub, DictVal):
+                        items.extend(sub.items)
+                        complete = complete and sub.complete
+                    else:
+                        complete = False
+                    continue
+                kv = self.eval(k, scope, depth + 1)
+                if isinstance(kv, str):
+                    items.append((kv, self.eval(v, scope, depth + 1)))
+                else:
+                    complete = False
+            # later keys win
+            merged: dict[str, Any] = {}
+            for k2, v2 in items:
+                merged[k2] = v2
+            return DictVal(tuple(merged.items()), complete)
+        if isinstance(node, (ast.Tuple, ast.List)):
+            if any(isinstance(e, ast.Starred) for e in node.elts):
+                return UNKNOWN
+            return tuple(self.eval(e, scope, depth + 1) for e in node.elts)
+        if isinstance(node, ast.Subscript):
+            base = self.eval(node.value, scope, depth + 1)
+            key = self.eval(node.slice, scope, depth + 1)
+            if isinstance(base, DictVal) and isinstance(key, str):
+                found, val = base.get(key)
+                return val if found else UNKNOWN
+            if isinstance(base, tuple) and isinstance(key, int) and not isinstance(key, bool) and \
+                    -len(base) <= key < len(base):
+                return base[key]
+            return UNKNOWN
+        if isinstance(node, ast.IfExp):
+            a = self.eval(node.body, scope, depth + 1)
+            b = self.eval(node.orelse, scope, depth + 1)
+            return _merge([a, b])
+        if isinstance(node, ast.NamedExpr):
+            return self.eval(node.value, scope, depth + 1)
+        return UNKNOWN
+
+    def _fstring(self, node: ast.JoinedStr, scope: Scope, depth: int) -> Any:
+        out: list[str] = []
+        for part in node.values:
+            if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                out.append(part.value)
+                continue
+            if isinstance(part, ast.FormattedValue) and part.format_spec is None and \
+                    part.conversion in (-1, 115):
+                v = self.eval(part.value, scope, depth + 1)
+                if isinstance(v, str):
+                    out.append(v)
+                    continue
+                if isinstance(v, (int, float)) and not isinstance(v, bool):
+                    out.append(str(v))
+                    continue
+                if isinstance(v, LocalPath):
+                    return LocalPath(None)
+                if isinstance(v, Prefix):
+                    out.append(v.text)
+            text = "".join(out)
+            return Prefix(text) if text else UNKNOWN
+        return "".join(out)
+
+    def _binop(self, node: ast.BinOp, scope: Scope, depth: int) -> Any:
+        left = self.eval(node.left, scope, depth + 1)
+        if isinstance(node.op, ast.Div) and (isinstance(left, LocalPath) or
+                                             (isinstance(left, Ref) and "pathlib.Path" in left.quals)):
+            return LocalPath(None)
+        right = self.eval(node.right, scope, depth + 1)
+        if isinstance(node.op, ast.Add):
+            if isinstance(left, str) and isinstance(right, str):
+                return left + right
+            if isinstance(left, str) and isinstance(right, Prefix):
+                return Prefix(left + right.text)
+            if isinstance(left, Prefix):
+                return left
+            if isinstance(left, str) and left:
+                return Prefix(left)
+            if isinstance(left, LocalPath):
+                return LocalPath(None)
+            return UNKNOWN
+        if isinstance(node.op, ast.Mod) and isinstance(left, str):
+            args = right if isinstance(right, tuple) else (right,)
+            if all(isinstance(a, (str, int, float)) for a in args):
+                try:
+                    return left % args
+                except (TypeError, ValueError, KeyError):
+                    return UNKNOWN
+            head = left.split("%", 1)[0]
+            return Prefix(head) if head else UNKNOWN
+        return UNKNOWN
+
+    def _call(self, node: ast.Call, scope: Scope, depth: int) -> Any:
+        func = self.eval(node.func, scope, depth + 1)
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+            base = self.eval(node.func.value, scope, depth + 1)
+            if isinstance(base, str):
+                args = [self.eval(a, scope, depth + 1) for a in node.args]
+                kws = {k.arg: self.eval(k.value, scope, depth + 1) for k in node.keywords if k.arg}
+                if all(isinstance(a, (str, int, float)) for a in [*args, *kws.values()]) and \
+                        len(kws) == len(node.keywords):
+                    try:
+                        return base.format(*args, **kws)
+                    except (IndexError, KeyError, ValueError):
+                        return UNKNOWN
+                head = base.split("{", 1)[0]
+                return Prefix(head) if head else UNKNOWN
+        if isinstance(func, Ref):
+            qs = set(func.quals)
+            if qs & _PATH_FUNCS or any(q.startswith(("pathlib.", "os.path.")) for q in qs):
+                parts = [self.eval(a, scope, depth + 1) for a in node.args]
+                if parts and all(isinstance(p, str) for p in parts) and "os.path.join" in qs:
+                    return LocalPath(os.path.join(*parts))
+                return LocalPath(None)
+            if "builtins.str" in qs and len(node.args) == 1:
+                v = self.eval(node.args[0], scope, depth + 1)
+                return v if isinstance(v, (str, LocalPath, Prefix)) else UNKNOWN
+            if "builtins.dict" in qs and not node.args:
+                items: list[tuple[str, Any]] = []
+                complete = True
+                for kw in node.keywords:
+                    if kw.arg is None:
+                        sub = self.eval(kw.value, scope, depth + 1)
+                        if isinstance(sub, DictVal):
+                            items.extend(sub.items)
+                            complete = complete and sub.complete
+                        else:
+                            complete = False
+                    else:
+                        items.append((kw.arg, self.eval(kw.value, scope, depth + 1)))
+                return DictVal(tuple(dict(items).items()), complete)
+            return Instance(func.quals)
+        if isinstance(func, ClassVal):
+            return Instance((f"<local>.{func.name}", *func.bases))
+        return UNKNOWN
+
+
+def _merge(values: list[Any]) -> Any:
+    if not values:
+        return UNKNOWN
+    first = values[0]
+    if all(_same(v, first) for v in values[1:]):
+        return first
+    if all(isinstance(v, Ref) for v in values):
+        return Ref(tuple(dict.fromkeys(q for v in values for q in v.quals)))
+    return UNKNOWN
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is UNKNOWN or b is UNKNOWN:
+        return False
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except Exception:  # pragma: no cover - defensive, values are plain data
+        return False

@@ -1,0 +1,269 @@
+"""Turn a Python file or a Jupyter notebook into one parseable source text plus a line map.
+
+Notebooks: the code cells are joined (so imports in one cell resolve in the next); IPython-only lines
+(``%magic``, ``!shell``, ``x = !cmd``, ``obj?``) are blanked so positions stay right, and cells run by a
+non-Python cell magic (``%%bash``...) are blanked whole. Each line of the joined text maps back to
+(cell number, line in cell) and to the line of the ``.ipynb`` JSON text that holds it, found by scanning the
+raw JSON text (the ``json`` module gives no positions). Nothing is imported or executed.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MAX_BYTES = 32 * 1024 * 1024
+
+_NON_PYTHON_CELL_MAGICS = frozenset({
+    "bash", "sh", "script", "html", "javascript", "js", "latex", "markdown", "perl", "ruby", "svg", "sql",
+    "r", "writefile", "file", "system", "cmd", "powershell", "pypy", "python2", "sx", "dot", "mermaid",
+})
+_SHELL_ASSIGN = re.compile(r"^\s*[A-Za-z_][\w.,\s]*=\s*[!%]")
+_HELP = re.compile(r"^\s*[\w.\[\]()]+\?{1,2}\s*$|^\s*\?{1,2}[\w.]+\s*$")
+
+
+class SourceError(Exception):
+    """The file cannot be read as Python or as a notebook (message names the problem, not the path)."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+@dataclass
+class Unit:
+    """Parseable text and how its lines map back to the file."""
+
+    text: str
+    notebook: bool = False
+    # for notebooks: per joined line (1-based index into the lists): cell number (1-based, counting every
+    # cell), line inside the cell (1-based), JSON text line of the .ipynb
+    cells: list[int] = field(default_factory=list)
+    cell_lines: list[int] = field(default_factory=list)
+    json_lines: list[int] = field(default_factory=list)
+    skipped_cells: list[int] = field(default_factory=list)
+    broken_cells: list[int] = field(default_factory=list)
+
+    def file_line(self, line: int) -> int:
+        if not self.notebook:
+            return line
+        if 0 < line <= len(self.json_lines):
+            return self.json_lines[line - 1]
+        return self.json_lines[-1] if self.json_lines else 1
+
+    def cell_of(self, line: int) -> tuple[int, int] | None:
+        if not self.notebook or not (0 < line <= len(self.cells)):
+            return None
+        return self.cells[line - 1], self.cell_lines[line - 1]
+
+
+def read_bytes(path: Path) -> bytes:
+    with path.open("rb") as fh:
+        data = fh.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise SourceError(f"larger than {MAX_BYTES // (1024 * 1024)} MiB, not scanned")
+    return data
+
+
+def is_notebook_name(name: str) -> bool:
+    return name.lower().endswith(".ipynb")
+
+
+def load_unit(path: Path) -> Unit:
+    """Read ``path``; raise SourceError (or OSError) when it cannot be turned into source text."""
+    data = read_bytes(path)
+    if is_notebook_name(path.name):
+        return notebook_unit(data)
+    return Unit(text=decode_python(data))
+
+
+def decode_python(data: bytes) -> str:
+    if b"\0" in data[:8192]:
+        raise SourceError("binary content, not Python source")
+    # honour a PEP 263 coding cookie via the tokenizer's detection, never executing anything
+    import io
+    import tokenize
+
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        text = data.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError) as exc:
+        raise SourceError(f"cannot decode source: {exc}") from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def _line_starts(text: str) -> list[int]:
+    """Offsets where lines start, splitting exactly like ``str.splitlines`` (as the suppression reader)."""
+    starts = [0]
+    pos = 0
+    for piece in text.splitlines(keepends=True):
+        pos += len(piece)
+        starts.append(pos)
+    return starts
+
+
+_SOURCE_KEY = re.compile(r'"source"\s*:\s*')
+
+
+def _source_positions(raw: str, cells: list[object]) -> list[list[int] | None]:
+    """For each cell, the raw-text offset of each source line (or None when it cannot be located)."""
+    dec = json.JSONDecoder()
+    out: list[list[int] | None] = []
+    pos = 0
+    for cell in cells:
+        want = cell.get("source") if isinstance(cell, dict) else None
+        found: list[int] | None = None
+        if want is not None:
+            scan = pos
+            while True:
+                m = _SOURCE_KEY.search(raw, scan)
+                if not m:
+                    break
+                start = m.end()
+                try:
+                    value, end = dec.raw_decode(raw, start)
+                except ValueError:
+                    scan = m.end()
+                    continue
+                if value == want:
+                    found = _element_offsets(raw, start, want, dec)
+                    pos = end
+                    break
+                scan = m.end()
+        out.append(found)
+    return out
+
+
+def _element_offsets(raw: str, start: int, value: object, dec: json.JSONDecoder) -> list[int]:
+    if isinstance(value, str):
+        return [start]
+    offsets: list[int] = []
+    i = start + 1  # after "["
+    n = len(raw)
+    assert isinstance(value, list)
+    for _ in value:
+        while i < n and raw[i] in " \t\r\n,":
+            i += 1
+        offsets.append(i)
+        try:
+            _, i = dec.raw_decode(raw, i)
+        except ValueError:
+            break
+    return offsets
+
+
+def _clean_cell(lines: list[str]) -> tuple[list[str], bool]:
+    """Blank IPython-only lines; returns (lines, skip_whole_cell)."""
+    first = next((ln for ln in lines if ln.strip()), "")
+    if first.lstrip().startswith("%%"):
+        magic = first.lstrip()[2:].split(None, 1)[0].lower() if first.lstrip()[2:].strip() else ""
+        if magic in _NON_PYTHON_CELL_MAGICS:
+            return [""] * len(lines), True
+    out: list[str] = []
+    continued = False
+    for ln in lines:
+        s = ln.lstrip()
+        if continued or s.startswith(("%", "!")) or _SHELL_ASSIGN.match(ln) or _HELP.match(ln):
+            out.append("")
+            continued = ln.rstrip().endswith("\\") and (continued or s.startswith(("%", "!")))
+            continue
+        out.append(ln)
+    return out, False
+
+
+def notebook_unit(data: bytes) -> Unit:
+    try:
+        raw = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"notebook is not UTF-8 (byte {exc.start})") from None
+    try:
+        doc = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise SourceError(f"notebook is not valid JSON: {str(exc)[:120]}") from None
+    if not isinstance(doc, dict):
+        raise SourceError("notebook JSON is not an object")
+    cells = doc.get("cells")
+    if cells is None and isinstance(doc.get("worksheets"), list):  # nbformat 3
+        cells = [c for ws in doc["worksheets"] if isinstance(ws, dict)
+                 for c in (ws.get("cells") or []) if isinstance(c, dict)]
+        for c in cells:
+            if "source" not in c and "input" in c:
+                c["source"] = c["input"]
+    if not isinstance(cells, list):
+        raise SourceError("notebook has no 'cells' list")
+    lang = ""
+    meta = doc.get("metadata")
+    if isinstance(meta, dict):
+        li = meta.get("language_info") or meta.get("kernelspec") or {}
+        if isinstance(li, dict):
+            lang = str(li.get("name") or li.get("language") or "").lower()
+    if lang and "python" not in lang and lang not in ("ipython", "ipython3", "py"):
+        return Unit(text="", notebook=True)
+    starts = _line_starts(raw)
+    positions = _source_positions(raw, cells)
+    unit = Unit(text="", notebook=True)
+    parts: list[str] = []
+    for idx, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        src = cell.get("source")
+        if isinstance(src, list):
+            pieces = [s for s in src if isinstance(s, str)]
+            text = "".join(pieces)
+        elif isinstance(src, str):
+            pieces = [src]
+            text = src
+        else:
+            continue
+        lines = text.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        lines = [ln.rstrip("\r") for ln in lines]
+        cleaned, skipped = _clean_cell(lines)
+        if skipped:
+            unit.skipped_cells.append(idx)
+        offsets = positions[idx - 1]
+        # which JSON line holds the k-th source line of this cell
+        json_line_of: list[int] = []
+        if offsets is not None and isinstance(src, list) and len(offsets) == len(pieces):
+            started = False
+            for off, piece in zip(offsets, pieces, strict=True):
+                line_no = bisect.bisect_right(starts, off)
+                i = 0
+                while i < len(piece):
+                    if not started:
+                        json_line_of.append(line_no)
+                        started = True
+                    j = piece.find("\n", i)
+                    if j < 0:
+                        break
+                    started = False
+                    i = j + 1
+        elif offsets:
+            line_no = bisect.bisect_right(starts, offsets[0])
+            json_line_of = [line_no] * len(lines)
+        for k, ln in enumerate(cleaned, start=1):
+            parts.append(ln)
+            unit.cells.append(idx)
+            unit.cell_lines.append(k)
+            unit.json_lines.append(json_line_of[k - 1] if k - 1 < len(json_line_of) else
+                                   (json_line_of[-1] if json_line_of else 1))
+        # a blank separator line keeps cells apart (an unfinished statement does not run on)
+        parts.append("")
+        unit.cells.append(idx)
+        unit.cell_lines.append(len(cleaned) + 1)
+        unit.json_lines.append(unit.json_lines[-1] if unit.json_lines else 1)
+    unit.text = "\n".join(parts) + "\n"
+    return unit
+
+
+def parse(unit: Unit, filename: str) -> ast.Module:
+    """Parse with the standard ``ast`` module only (top-level await allowed in notebooks)."""
+    flags = ast.PyCF_ONLY_AST | (ast.PyCF_ALLOW_TOP_LEVEL_AWAIT if unit.notebook else 0)
+    tree = compile(unit.text, filename, "exec", flags=flags, dont_inherit=True)
+    assert isinstance(tree, ast.Module)
+    return tree
