@@ -307,6 +307,8 @@ MALICIOUS_TEMPLATES = [
     "{{ joiner.__init__.__globals__['__builtins__']['__import__']('os') }}",
     "{{ namespace.__init__['__glo' ~ 'bals__'] }}",
     "{{ lipsum|attr('\\x5f\\x5fglobals\\x5f\\x5f') }}",
+    "{{ x[['_','_']|join ~ 'class' ~ ['_','_']|join] }}",
+    "{{ ()|attr('%c%c%s%c%c'|format(95,95,'class',95,95)) }}",
 ]
 
 

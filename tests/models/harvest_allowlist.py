@@ -84,6 +84,12 @@ pandas.core.arrays.boolean:BooleanArray pandas.core.dtypes.dtypes:CategoricalDty
 pandas.core.dtypes.dtypes:DatetimeTZDtype pandas.core.arrays.string_:StringDtype
 pandas.core.arrays.integer:Int64Dtype pandas.core.arrays.floating:Float64Dtype
 pandas._libs.arrays:__pyx_unpickle_NDArrayBacked pandas._libs.tslibs.offsets:Day
+pandas._libs.tslibs.offsets:Hour pandas._libs.tslibs.offsets:Minute pandas._libs.tslibs.offsets:Second
+pandas._libs.tslibs.offsets:Milli pandas._libs.tslibs.offsets:Micro pandas._libs.tslibs.offsets:Nano
+pandas._libs.tslibs.offsets:MonthEnd pandas._libs.tslibs.offsets:MonthBegin pandas._libs.tslibs.offsets:YearEnd
+pandas._libs.tslibs.offsets:YearBegin pandas._libs.tslibs.offsets:QuarterEnd pandas._libs.tslibs.offsets:Week
+pandas._libs.tslibs.offsets:QuarterBegin pandas._libs.tslibs.offsets:BusinessDay
+pytz:_p pytz:_UTC dateutil.tz.tz:tzutc dateutil.tz.tz:tzoffset zoneinfo:ZoneInfo._unpickle
 # scipy sparse matrices and arrays
 scipy.sparse._csr:csr_matrix scipy.sparse._csc:csc_matrix scipy.sparse._coo:coo_matrix
 scipy.sparse._csr:csr_array scipy.sparse._csc:csc_array scipy.sparse._coo:coo_array

@@ -156,7 +156,12 @@ _SSTI = [
         ),
         "dunder attribute access",
     ),
+    (re.compile(r"(\.|\[\s*['\"]|attr\s*\(\s*['\"])__\w+__"), "dunder attribute access"),
     (re.compile(r"\|\s*attr\b|(?<![\w.])attr\s*\("), "attr filter (attribute access by string)"),
+    (
+        re.compile(r"format\s*\([^)]*\b(95|0x5f)\b|\[\s*(['\"])_\2\s*,\s*(['\"])_\3"),
+        "underscores built from character codes or lists (obfuscated attribute)",
+    ),
     (
         re.compile(
             r"\b(cycler|joiner|namespace|lipsum|range|dict|self|config|request|url_for|"
@@ -176,7 +181,6 @@ _SSTI = [
         ),
         "command execution or interpreter internals",
     ),
-    (re.compile(r"\bimport\s+[a-z_]+|\bfrom\s+[a-z_]+\s+import\b"), "import statement"),
 ]
 
 

@@ -571,8 +571,8 @@ class PickleVM:
                     line, pos = self._line(pos)
                     stack.append(_int_or_unknown(line.rstrip(b"L")))
                 elif op == 0x46:  # FLOAT
-                    _, pos = self._line(pos)
-                    stack.append(0.0)
+                    line, pos = self._line(pos)
+                    stack.append(float(line))
                 elif op == 0x53:  # STRING
                     line, pos = self._line(pos)
                     stack.append(_py_string(line))
@@ -681,10 +681,12 @@ def _text(raw: bytes, encoding: str = "utf-8") -> str:
 
 
 def _int_or_unknown(line: bytes) -> Any:
+    """INT/LONG/GET/PUT argument; a malformed one is an error, as in the real unpickler."""
+    s = line.strip()
     try:
-        return int(line.strip())
+        return int(s)
     except ValueError:
-        return UNKNOWN
+        return int(s, 0)
 
 
 def _py_string(line: bytes) -> Any:
@@ -697,7 +699,7 @@ def _py_string(line: bytes) -> Any:
             return inner.decode("unicode_escape")
         except UnicodeDecodeError:
             return UNKNOWN
-    return UNKNOWN
+    raise ValueError("the STRING opcode argument must be quoted")
 
 
 def is_identifier_path(s: str) -> bool:
