@@ -119,6 +119,8 @@ GENERIC = frozenset({
     "linter", "format", "formatter", "style", "styles", "theme", "themes", "icons", "fonts", "font",
     "widgets", "widget", "forms", "form", "admin", "users", "user", "accounts", "account", "payments",
     "notebook", "kernel", "shell", "terminal", "console", "progress",
+    # placeholder words of private package names
+    "acme", "example", "demo", "sample", "my", "internal", "private", "company", "corp", "team", "org",
 })
 
 MAX_NAME = 200  # longer names are not PyPI names; checked by the combosquat rule only up to this
