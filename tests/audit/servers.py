@@ -15,7 +15,8 @@ class OsvApiServer:
     """Speaks /v1/query, /v1/querybatch (paged: ``page_size`` ids per page) and /v1/vulns/{id}.
 
     ``affected`` maps (name, version) to the advisory ids the service says affect it.
-    ``fail`` selects a failure: "500", "garbage", "slow", "shape", "vulns500" (only /v1/vulns fails)."""
+    ``fail`` selects a failure: "500", "garbage", "slow", "shape", "vulns500" (only /v1/vulns fails), or
+    "nobatch" (a minimal mirror without /v1/querybatch)."""
 
     def __init__(self, records: list[dict[str, Any]], affected: dict[tuple[str, str], list[str]],
                  page_size: int = 1, fail: str | None = None, delay: float = 1.5) -> None:
@@ -75,16 +76,18 @@ class OsvApiServer:
                     srv.log.append(("POST", self.path, body))
                 if self._failure(self.path):
                     return
-                if self.path == "/v1/querybatch":
+                if self.path == "/v1/querybatch" and srv.fail == "nobatch":
+                    self._send(404, b'{"code": 5, "message": "Not Found"}')
+                elif self.path == "/v1/querybatch":
                     results = [srv._page(q) for q in body.get("queries", [])]
                     if srv.fail == "shape":
                         results = results[:-1]
                     self._send(200, json.dumps({"results": results}).encode())
-                elif self.path == "/v1/query":
-                    name = body["package"]["name"]
-                    ids = srv.affected.get((name, body["version"]), [])
-                    doc = {"vulns": [srv.records[i] for i in ids]} if ids else {}
-                    self._send(200, json.dumps(doc).encode())
+                elif self.path == "/v1/query":  # whole records, paged like querybatch
+                    page = srv._page(body)
+                    if "vulns" in page:
+                        page["vulns"] = [srv.records[v["id"]] for v in page["vulns"]]
+                    self._send(200, json.dumps(page).encode())
                 else:
                     self._send(404, b"{}")
 

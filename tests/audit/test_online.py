@@ -112,3 +112,17 @@ def test_unusable_advisory_record_is_still_reported(tmp_path, run_json):
     assert f["data"]["id"] == "GHSA-3f63-hfp8-52jq" and f["severity"] == "high"
     assert "advisory record unreadable" in f["message"]
     assert any("skipped 1 malformed advisory record(s): GHSA-3f63-hfp8-52jq" in n for n in doc["notes"])
+
+
+def test_mirror_without_querybatch_uses_v1_query_with_paging(project, tmp_path, run_json):
+    app = OsvApiServer(RECORDS, AFFECTED, page_size=1, fail="nobatch")
+    with serve(app) as url:
+        rc, doc, err = run_json("requirements.txt", "--osv-url", url)
+    rc_off, offline, _ = run_json("requirements.txt", "--osv-db", str(write_zip(tmp_path / "a.zip")))
+    assert rc == rc_off == 1 and "Traceback" not in err
+    assert strip(doc) == strip(offline)
+    queries = [(b["package"]["name"], b.get("page_token")) for m, p, b in app.log if p == "/v1/query"]
+    assert len([q for q in queries if q[1] is None]) == 12  # every pin asked once ...
+    assert sorted(q for q in queries if q[1]) == [("numpy", "1"), ("pyyaml", "1")]  # ... plus second pages
+    # /v1/query returns whole records: nothing fetched again
+    assert not [p for m, p, _ in app.log if m == "GET"]

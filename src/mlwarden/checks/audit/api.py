@@ -22,6 +22,10 @@ MAX_BODY = 64 * 1024 * 1024
 MAX_PAGES = 1000
 
 
+class _Unsupported(Exception):
+    """The service does not implement an endpoint (404/405/501): try the single-query one."""
+
+
 def _fail(url: str, what: str) -> NetworkError:
     return NetworkError(f"OSV API {url}: {what}; nothing was audited (no result is reported as clean)")
 
@@ -33,9 +37,10 @@ class OsvApi:
             raise NetworkError(f"--osv-url must be an http(s) URL, not {base_url!r}")
         self.timeout = timeout
         self.requests = 0
+        self.single_queries = False
         self._vulns: dict[str, Any] = {}
 
-    def _call(self, method: str, path: str, body: Any = None) -> Any:
+    def _call(self, method: str, path: str, body: Any = None, optional: bool = False) -> Any:
         url = self.base + path
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(url, data=data, method=method, headers={  # noqa: S310
@@ -46,6 +51,8 @@ class OsvApi:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310
                 raw = resp.read(MAX_BODY + 1)
         except urllib.error.HTTPError as exc:
+            if optional and exc.code in (404, 405, 501):
+                raise _Unsupported from None
             raise _fail(url, f"HTTP {exc.code} {exc.reason}") from None
         except urllib.error.URLError as exc:
             reason = exc.reason
@@ -64,7 +71,41 @@ class OsvApi:
             raise _fail(url, "response is not valid JSON") from None
 
     def query_batch(self, queries: Sequence[tuple[str, str]]) -> list[list[str]]:
-        """Ids of the advisories affecting each (canonical name, version), in query order."""
+        """Ids of the advisories affecting each (canonical name, version), in query order. A service
+        without ``/v1/querybatch`` (a minimal mirror) is asked one ``/v1/query`` at a time."""
+        try:
+            return self._batch(queries)
+        except _Unsupported:
+            self.single_queries = True
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                return list(pool.map(self._query_one, queries))
+
+    def _query_one(self, q: tuple[str, str]) -> list[str]:
+        url = self.base + "/v1/query"
+        ids: list[str] = []
+        token: str | None = None
+        for _ in range(MAX_PAGES):
+            doc = self._call("POST", "/v1/query", self._query(q, token))
+            if not isinstance(doc, dict):
+                raise _fail(url, "unexpected response shape")
+            vulns = doc.get("vulns") or []
+            if not isinstance(vulns, list):
+                raise _fail(url, "vulns is not a list")
+            for v in vulns:
+                if not isinstance(v, dict) or not isinstance(v.get("id"), str):
+                    raise _fail(url, "vulnerability without an id")
+                if v["id"] not in ids:
+                    ids.append(v["id"])
+                if "affected" in v:  # /v1/query returns whole records: no need to fetch them again
+                    self._vulns.setdefault(v["id"], v)
+            token = doc.get("next_page_token")
+            if not token:
+                return ids
+            if not isinstance(token, str):
+                raise _fail(url, "next_page_token is not a string")
+        raise _fail(url, "too many result pages")
+
+    def _batch(self, queries: Sequence[tuple[str, str]]) -> list[list[str]]:
         out: list[list[str]] = [[] for _ in queries]
         for start in range(0, len(queries), BATCH):
             pending: dict[int, str | None] = {i: None for i in range(start, min(start + BATCH, len(queries)))}
@@ -75,7 +116,7 @@ class OsvApi:
                     raise _fail(self.base + "/v1/querybatch", "too many result pages")
                 order = sorted(pending)
                 body = {"queries": [self._query(queries[i], pending[i]) for i in order]}
-                doc = self._call("POST", "/v1/querybatch", body)
+                doc = self._call("POST", "/v1/querybatch", body, optional=pages == 1 and start == 0)
                 results = doc.get("results") if isinstance(doc, dict) else None
                 if not isinstance(results, list) or len(results) != len(order):
                     raise _fail(self.base + "/v1/querybatch", "unexpected response shape")
