@@ -341,7 +341,7 @@ class Engine:
         if self.deep:
             yield from self._combo_candidates(c, toks)
             # two edits, for long names only
-            if not found_close and n >= _data.D2_MIN_LEN - 1:
+            if not found_close and _data.D2_MIN_LEN - 1 <= n <= 40:
                 yield from self._d2_candidates(c)
 
     def _affix_candidates(self, c: str) -> Iterable[tuple[str, str, str, float]]:
@@ -368,6 +368,8 @@ class Engine:
     def _combo_candidates(self, c: str, toks: list[str]) -> Iterable[tuple[str, str, str, float]]:
         rank_of = self.pop.rank_of
         n = len(toks)
+        if n > 12 or len(c) > 100:
+            return  # not a name anyone types; keeps hostile input cheap
         if n < 2:
             # glued without separator: popular name + bait word (or the reverse)
             for t, rest in _glued_splits(c, rank_of):
