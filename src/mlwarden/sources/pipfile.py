@@ -13,6 +13,7 @@ hashes, index (the source URL of its ``index`` name), git + ref, path / file and
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -204,6 +205,9 @@ def parse_lock(data: Any, text: str, display: str) -> Manifest:
         if not isinstance(url, str) or not url.strip():
             f.problem(f"_meta.sources entry url should be a string, not {type_name(url)}", line)
             continue
+        at = text.find(json.dumps(url), brace) if brace >= 0 else -1
+        if at >= 0:
+            line = text.count("\n", 0, at) + 1
         name = f.text(src, "name", "_meta.sources ", line)
         verify = f.flag(src, "verify_ssl", "_meta.sources ", line)
         first = not m.indexes
