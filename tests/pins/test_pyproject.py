@@ -33,12 +33,12 @@ dependencies = [
 
 [project.optional-dependencies]
 train = ["accelerate>=0.27", "wandb"]
-hub = ["huggingface-hub @ git+https://github.com/huggingface/huggingface_hub@%(commit)s"]
+hub = ["huggingface-hub @ git+https://github.com/huggingface/huggingface_hub@COMMIT"]
 
 [dependency-groups]
 test = ["pytest>=8", "pytest-cov"]
 dev = [{include-group = "test"}, "ruff==0.4.1"]
-""" % {"commit": COMMIT}
+""".replace("@COMMIT", "@" + COMMIT)
 
 
 def test_library_reader_lines_columns_groups(tmp_path: Path) -> None:
