@@ -4,7 +4,8 @@ PDM dev-dependencies and sources. Declarations only: nothing is resolved, built 
 
 Facts for the rules: ``kind="pyproject"`` on every dependency; ``group`` is the extra / dependency group
 (``None`` for the main dependencies) and ``optional`` is true for extras, dependency groups and dev
-sections (not needed at run time); ``extra["section"]`` names the list an entry came from (duplicates are looked for per list);
+sections (not needed at run time); ``extra["section"]`` names the list an entry came from (duplicates
+are looked for per list);
 ``extra["workspace"]`` marks uv workspace members (first-party). ``Manifest.is_library`` is true for a
 distributable package (``[build-system]`` plus a project name, not marked as an application with
 ``[tool.uv] package = false`` or Poetry ``package-mode = false``). Index settings are ``IndexSetting``s:

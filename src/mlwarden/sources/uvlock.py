@@ -5,8 +5,8 @@ URL fragment and the requested ``rev``/``tag``/``branch`` from the query; ``url`
 
 The project itself and workspace members (``virtual`` or ``editable`` sources) are first-party: they are
 listed in ``meta["members"]``, not as dependencies. Their dependencies are ``direct``; packages reachable
-only through their dev groups or extras are ``optional`` with that ``group``. ``meta["default_registry"]`` is the registry most
-entries come from (PyPI on a tie).
+only through their dev groups or extras are ``optional`` with that ``group``.
+``meta["default_registry"]`` is the registry most entries come from (PyPI on a tie).
 """
 
 from __future__ import annotations
