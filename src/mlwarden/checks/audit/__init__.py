@@ -207,6 +207,8 @@ class AuditDeps(Check):
         from mlwarden.checks.audit.store import default_db_path
 
         if ctx.opt("osv-url") or ctx.opt("online"):
+            if ctx.opt("osv-db"):
+                ctx.note("--osv-db not used: the OSV API was asked for (--online / --osv-url)")
             return "api", ctx.opt("osv-url") or DEFAULT_API_URL
         if ctx.opt("osv-db"):
             given = Path(str(ctx.opt("osv-db"))).expanduser()
