@@ -681,3 +681,17 @@ def test_unicode_lookalike_in_a_rejected_requirement_line(tmp_path: Path, monkey
     assert rc == 1
     assert [(f["id"], f["line"], f["data"]["kind"], f["data"]["target"]) for f in findings] == [
         ("MLW402", 2, "homoglyph", "requests")]
+
+
+def test_hf_ids_in_a_compact_single_line_notebook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    filler = ["x = 1\n"] * 5000
+    nb = {"cells": [{"cell_type": "code", "source": [*filler, 'm = AutoModel.from_pretrained("facebok/opt")\n']}],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    text = json.dumps(nb, separators=(",", ":"))
+    assert "\n" not in text and len(text) > 20000
+    write(tmp_path / "compact.ipynb", text)
+    monkeypatch.chdir(tmp_path)
+    rc, findings = run_json(["compact.ipynb"], capsys)
+    assert rc == 1
+    assert [(f["line"], f["data"]["id"]) for f in findings] == [(1, "facebok/opt")]

@@ -82,27 +82,33 @@ def scan_text(text: str, suffix: str) -> Iterator[HfHit]:
     """Hub ids in ``text`` whose organisation imitates a popular one."""
     seen: set[tuple[int, int]] = set()
     last_context = -10
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if len(line) > 20000:
-            continue
-        here = _CONTEXT.search(line) is not None
-        if here:
-            # a call left open carries its context to the next lines (a wrapped argument list)
-            last_context = lineno if line.count("(") > line.count(")") else -10
-        if "/" not in line:
-            continue
-        found: list[tuple[int, str, str]] = []
-        if here or lineno - last_context <= 2:
-            for m in _QUOTED.finditer(line):
-                found.append((m.start("org") + 1, m.group("org"), m.group("repo")))
-        if suffix in (".yaml", ".yml", ".toml", ".cfg"):
-            km = _KEYED.match(line)
-            if km:
-                found.append((km.start("org") + 1, km.group("org"), km.group("repo")))
-        for col, org, repo in found:
-            if (lineno, col) in seen or org.startswith(".") or ".." in org:
+    for lineno, physical in enumerate(text.splitlines(), 1):
+        # a compact notebook/JSON file keeps its code on one physical line: scan its escaped lines
+        pieces = [physical] if len(physical) <= 20000 else physical.split("\\n")
+        offset = 0
+        for line in pieces:
+            base = offset
+            offset += len(line) + 2
+            if len(line) > 20000:
                 continue
-            seen.add((lineno, col))
-            near = _near_org(org)
-            if near is not None:
-                yield HfHit(lineno, col, org, repo, near[0], near[1], near[2])
+            here = _CONTEXT.search(line) is not None
+            if here:
+                # a call left open carries its context to the next lines (a wrapped argument list)
+                last_context = lineno if line.count("(") > line.count(")") else -10
+            if "/" not in line:
+                continue
+            found: list[tuple[int, str, str]] = []
+            if here or lineno - last_context <= 2:
+                for m in _QUOTED.finditer(line):
+                    found.append((base + m.start("org") + 1, m.group("org"), m.group("repo")))
+            if suffix in (".yaml", ".yml", ".toml", ".cfg"):
+                km = _KEYED.match(line)
+                if km:
+                    found.append((base + km.start("org") + 1, km.group("org"), km.group("repo")))
+            for col, org, repo in found:
+                if (lineno, col) in seen or org.startswith(".") or ".." in org:
+                    continue
+                seen.add((lineno, col))
+                near = _near_org(org)
+                if near is not None:
+                    yield HfHit(lineno, col, org, repo, near[0], near[1], near[2])
