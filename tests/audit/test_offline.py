@@ -185,6 +185,10 @@ def test_ignores(project, tmp_path, run_json):
                           "--ignore-vuln", "ghsa-8q59-q68h-6hv4")
     found = by_pkg(doc)
     assert "torch" not in found and "pyyaml" not in found and "pillow" in found
+    assert doc["meta"]["audit-deps"]["ignored"] == [
+        {"package": "pyyaml", "version": "5.3.1", "id": "PYSEC-2021-142"},
+        {"package": "torch", "version": "2.1.0+cu118", "id": "CVE-2025-32434"}]
+    assert any(n.startswith("2 advisory finding(s) ignored") for n in doc["notes"])
     (tmp_path / "mlwarden.toml").write_text(
         '[audit-deps]\nignore = [\n'
         '  "CVE-2023-50447: ImageMath.eval is never called with user input",\n'
@@ -282,6 +286,9 @@ def test_ranges_in_inputs_are_low_and_info_when_pinned_elsewhere(tmp_path, run_j
     assert rc == 1  # default --fail-on low
     rc, _, _ = run_json(".", "--osv-db", str(db), "--fail-on", "medium")
     assert rc == 0
+    # pip-audit's shape lists torch once (audited), not also as skipped
+    assert doc["meta"]["audit-deps"]["dependencies"] == [
+        {"name": "requests", "skip_reason": "no version specified"}, {"name": "torch", "version": "2.6.0"}]
 
 
 def test_hostile_database_entries(project, tmp_path, run_json):

@@ -267,9 +267,17 @@ class AuditDeps(Check):
         ignored_ids = {i.id.upper() for i in active}
 
         fams: dict[tuple[str, str], list[Family]] = {}
+        ignored: list[dict[str, str]] = []
         for pair in pairs:
             fl = osv.families(matched.get(pair, []))
             fams[pair] = [f for f in fl if not ({i.upper() for i in f.ids} & ignored_ids)]
+            ignored += [{"package": pair[0], "version": pair[1], "id": f.id}
+                        for f in fl if {i.upper() for i in f.ids} & ignored_ids]
+        if ignored:
+            ctx.note(f"{len(ignored)} advisory finding(s) ignored by --ignore-vuln / ignore: "
+                     + ", ".join(f"{d['package']} {d['version']} {d['id']}" for d in ignored[:20])
+                     + (" ..." if len(ignored) > 20 else ""))
+            ctx.meta.setdefault(META_KEY, {})["ignored"] = ignored
         pinned_names = {t.name for t in targets if t.parsed is not None}
         deps_meta: list[dict[str, Any]] = []
         seen_meta: set[tuple[str, str]] = set()
@@ -285,7 +293,7 @@ class AuditDeps(Check):
                     hint="pin one exact version (==X.Y.Z) or audit the lock file that pins it",
                     data={"package": t.name, "reason": t.reason, "specifier": t.dep.specifier}))
                 key = (t.name, "")
-                if key not in seen_meta:
+                if key not in seen_meta and t.name not in pinned_names:
                     seen_meta.add(key)
                     deps_meta.append({"name": t.name, "skip_reason": t.reason})
                 continue
