@@ -313,7 +313,7 @@ class AuditDeps(Check):
         lead = fam.lead
         fix = osv.nearest_fix(fam, t.name, t.parsed, t.version)
         fixed_all = sorted({v for r in fam.records for v in osv.all_fixed(r, t.name)})
-        summary = (lead.get("summary") or osv.description(lead))[:300]
+        summary = " ".join(str(lead.get("summary") or osv.description(lead)).split())[:300]
         aliases = sorted(fam.aliases)
         label = fam.severity
         sev: Severity | None
