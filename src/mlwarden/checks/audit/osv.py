@@ -75,7 +75,7 @@ def compact(doc: Any, warnings: list[str]) -> dict[str, Any] | None:
         warnings.append(f"{rid}: skipped record with unsupported OSV schema_version {schema}")
         return None
     aliases = doc.get("aliases") or []
-    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+    if not isinstance(aliases, list) or not set(map(type, aliases)) <= {str}:
         raise Malformed(f"{rid}: aliases is not a list of strings")
     affected = doc.get("affected")
     if affected is None:
@@ -115,7 +115,7 @@ def compact(doc: Any, warnings: list[str]) -> dict[str, Any] | None:
                 kept.append([kind, value])
             ranges.append(kept)
         versions = aff.get("versions") or []
-        if not isinstance(versions, list) or not all(isinstance(v, str) for v in versions):
+        if not isinstance(versions, list) or not set(map(type, versions)) <= {str}:
             raise Malformed(f"{rid}: versions is not a list of strings")
         entries.append({"name": canonicalize_name(raw), "raw": raw, "ranges": ranges,
                         "versions": list(versions)})

@@ -192,7 +192,7 @@ def build_index(conn: sqlite3.Connection, items: Iterable[tuple[str, bytes | Non
         mod = parse_time(rec["modified"])
         if mod is not None and (newest is None or mod > newest[0]):
             newest = (mod, rec["modified"])
-        rows.append((rec["id"], json.dumps(rec, separators=(",", ":"), sort_keys=True)))
+        rows.append((rec["id"], json.dumps(rec, separators=(",", ":"))))
         for name in sorted({e["name"] for e in rec["affected"]}):
             pkgs.append((name, rec["id"]))
     conn.executemany("INSERT OR REPLACE INTO records VALUES (?, ?)", rows)
