@@ -409,3 +409,21 @@ def fake_h5(cfg: dict | None) -> bytes:
     if cfg is not None:
         body += b"model_config\x00\x00\x00\x00" + json.dumps(cfg).encode() + b"\x00" * 50
     return body + b"\x00" * 100
+
+
+def overlapping_zip(copies: int, size: int) -> bytes:
+    """One deflated member and ``copies`` central-directory entries that all point at its data."""
+    one = zip_of({"archive/data.pkl": b"\x80\x02]" + b"\x00" * size})
+    cd = one.find(b"PK\x01\x02")
+    eocd = one.find(b"PK\x05\x06")
+    entry = one[cd:eocd]
+    nlen = struct.unpack_from("<H", entry, 28)[0]
+    entries = b""
+    for i in range(copies):
+        name = f"archive/data{i:05d}.pkl".encode()
+        e = bytearray(entry[:46]) + name + entry[46 + nlen :]
+        struct.pack_into("<H", e, 28, len(name))
+        entries += bytes(e)
+    end = bytearray(one[eocd:])
+    struct.pack_into("<HHII", end, 8, copies, copies, len(entries), cd)
+    return one[:cd] + entries + bytes(end)

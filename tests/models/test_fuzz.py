@@ -70,6 +70,7 @@ def mutated(draw: st.DrawFn) -> bytes:
 
 def _scan_bytes(data: bytes, name: str) -> list:
     sink = Sink(name)
+    SCANNER.inflate_budget = 64 * 1024 * 1024
     SCANNER.scan_region(Region(data, 0, len(data)), name, None, sink, 0)
     return sink.findings
 

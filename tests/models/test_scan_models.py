@@ -770,3 +770,13 @@ def test_old_formats_and_relative_tar_links(tmp_path: Path) -> None:
     # a text file under a model name is information, not an alarm
     _, findings = scan(tmp_path, "paths.pth", b"import sys\n/usr/lib/python3/dist-packages\n")
     assert [f.level for f in findings] == [Severity.INFO]
+
+
+def test_overlapping_entry_zip_bomb_is_bounded(tmp_path: Path) -> None:
+    import time
+
+    data = B.overlapping_zip(copies=2000, size=8 * 1024 * 1024)
+    start = time.perf_counter()
+    _, findings = scan(tmp_path, "overlap.pt", data)
+    assert time.perf_counter() - start < 20
+    assert any("share their data" in f.message for f in findings)

@@ -109,6 +109,12 @@ def member_region(scanner: Scanner, reg: Region, e: ZipEntry, cap: int) -> tuple
         end = reg.size
     if e.method == 0:
         return Region(reg.buf, reg.start + start, reg.start + end), problem
+    if e.method != 0:
+        if scanner.inflate_budget <= 0:
+            raise ValueError(
+                "total decompression budget for this file is spent (overlapping-entry zip bomb?)"
+            )
+        cap = min(cap, scanner.inflate_budget)
     if e.method == 8:
         d = zlib.decompressobj(-15)
         out = bytearray()
@@ -128,6 +134,7 @@ def member_region(scanner: Scanner, reg: Region, e: ZipEntry, cap: int) -> tuple
             problem = f"decompresses past the {cap >> 20} MiB limit (zip bomb?); only the start was scanned"
             del out[cap:]
         data = bytes(out)
+        scanner.inflate_budget -= len(data)
         return Region(data, 0, len(data)), problem
     if e.method in (12, 14):
         import bz2
@@ -147,6 +154,7 @@ def member_region(scanner: Scanner, reg: Region, e: ZipEntry, cap: int) -> tuple
                 data = ld.decompress(raw[4 + psize :], max_length=cap)
         except (OSError, EOFError, ValueError, lzma.LZMAError, struct.error) as exc:
             raise ValueError(f"corrupt compressed member: {exc}") from None
+        scanner.inflate_budget -= len(data)
         return Region(data, 0, len(data)), problem
     raise ValueError(f"unsupported compression method {e.method}")
 
@@ -178,6 +186,21 @@ def scan_zip(scanner: Scanner, reg: Region, member: str | None, sink: Sink, dept
     fmt = classify_zip([e.name for e in entries])
     for p in problems:
         sink.add(R.ARCHIVE_ANOMALY, p, member=member, offset=None, fmt=fmt)
+    by_offset = Counter(e.local_offset for e in entries)
+    shared = sum(n for n in by_offset.values() if n > 1)
+    if shared:
+        sink.add(
+            R.ARCHIVE_ANOMALY,
+            f"{shared} entries share their data with another entry (overlapping-entry zip "
+            "bomb?): each data block was scanned once",
+            member=member,
+            offset=None,
+            fmt="zip",
+        )
+        firsts: dict[int, ZipEntry] = {}
+        for e in entries:
+            firsts.setdefault(e.local_offset, e)
+        entries = [e for e in entries if firsts[e.local_offset] is e]
     counts = Counter(e.name for e in entries)
     for name, n in sorted(counts.items()):
         if n > 1:

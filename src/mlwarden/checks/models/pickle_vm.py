@@ -601,6 +601,7 @@ class PickleVM:
                 if len(memo) > max_memo:
                     raise PickleError(at, f"memo size limit ({max_memo}) reached")
         except PickleError:
+            res.opcodes = count
             raise
         except (
             ValueError,
@@ -612,6 +613,7 @@ class PickleVM:
             RecursionError,
             struct.error,
         ) as exc:
+            res.opcodes = count
             raise PickleError(at, f"malformed pickle: {type(exc).__name__}: {exc}") from None
 
     def _skip_joblib_array(self, pos: int, wrapper: Obj, res: PickleResult) -> int:

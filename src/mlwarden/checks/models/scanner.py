@@ -416,6 +416,8 @@ class Scanner:
         self.classifier = Classifier(self.opts.allow)
         self.limits = Limits(max_opcodes=self.opts.max_opcodes)
         self.torchscript = False  # inside a TorchScript archive (torch.jit.load's restricted unpickler)
+        # bytes all decompression of one file may still produce (reset per file)
+        self.inflate_budget = max(2 * self.opts.max_decompressed, 256 * MiB)
 
     # public entry ---------------------------------------------------------------------------------
     def scan_file(self, path: Path, display: str) -> tuple[str | None, list[Finding]]:
@@ -436,6 +438,7 @@ class Scanner:
                     severity=Severity.LOW,
                 )
             return None, sink.findings
+        self.inflate_budget = max(2 * self.opts.max_decompressed, 256 * MiB)
         try:
             return self._scan_open(path, size, sink)
         except (OSError, MemoryError) as exc:
@@ -711,26 +714,30 @@ class Scanner:
         if limit - rel <= 0:
             return
         seen: set[str] = set()
-        # protocol 2+ pickles
+        # protocol 2+ pickles; one opcode budget for the whole search keeps hostile data linear
         pos = rel
-        tries = 0
-        while tries < 20_000:
+        budget = 2_000_000
+        while budget > 0:
             i = reg.find(b"\x80", pos, limit)
             if i < 0 or i + 1 >= limit:
                 break
             pos = i + 1
             if reg.buf[reg.start + i + 1] > 5:
                 continue
-            tries += 1
-            res = PickleVM(reg.buf, reg.start + limit, Limits(max_opcodes=1_000_000)).run(reg.start + i)
-            if not res.complete or not res.globals:
+            res = PickleVM(reg.buf, reg.start + limit, Limits(max_opcodes=min(1_000_000, budget))).run(
+                reg.start + i
+            )
+            budget -= max(res.opcodes, (res.end - reg.start - i) // 4, 16)
+            pos = max(pos, res.end - reg.start)
+            if not res.globals:
                 continue
             if any(not is_identifier_path(m) or not is_identifier_path(n) for m, n in res.globals):
                 continue
             for (mod, name), use in sorted(res.globals.items()):
                 verdict, reason = self.classifier.classify(mod, name)
                 glob = f"{mod}.{name}"
-                if verdict == SAFE or glob in seen:
+                # a complete hidden pickle reports anything outside the allowlist; a fragment only gadgets
+                if verdict == SAFE or glob in seen or (not res.complete and verdict != DANGEROUS):
                     continue
                 seen.add(glob)
                 sink.add(
@@ -742,7 +749,6 @@ class Scanner:
                     glob=glob,
                     severity=Severity.CRITICAL if verdict == DANGEROUS else None,
                 )
-            pos = max(pos, res.end - reg.start)
         # protocol 0/1 text imports of known gadgets
         chunk = reg.read(rel, limit - rel)
         for m in _TEXT_GLOBAL.finditer(chunk):
@@ -835,8 +841,18 @@ class Scanner:
     def scan_compressed(
         self, reg: Region, kind: str, name: str, member: str | None, sink: Sink, depth: int
     ) -> str | None:
-        cap = self.opts.max_decompressed
+        cap = min(self.opts.max_decompressed, max(self.inflate_budget, 0))
+        if cap <= 0:
+            sink.add(
+                R.ARCHIVE_ANOMALY,
+                "total decompression budget for this file is spent: not scanned",
+                member=member,
+                offset=0,
+                fmt=kind,
+            )
+            return kind
         data = self._decompress(reg, kind, cap + 1)
+        self.inflate_budget -= len(data or b"")
         if data is None:
             if _ext(name) in MODEL_EXTENSIONS or kind != "zlib":
                 sink.add(R.UNSCANNABLE, f"corrupt {kind} stream", member=member, offset=0, fmt=kind)
