@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -49,7 +50,7 @@ class OsvApi:
         self.requests += 1
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310
-                raw = resp.read(MAX_BODY + 1)
+                raw = self._read(resp, url)
         except urllib.error.HTTPError as exc:
             if optional and exc.code in (404, 405, 501):
                 raise _Unsupported from None
@@ -63,12 +64,27 @@ class OsvApi:
             raise _fail(url, f"timed out after {self.timeout:g}s") from None
         except (OSError, http.client.HTTPException, ValueError) as exc:
             raise _fail(url, f"connection failed ({type(exc).__name__}: {exc})") from None
-        if len(raw) > MAX_BODY:
-            raise _fail(url, "response larger than 64 MiB")
         try:
             return json.loads(raw)
         except (ValueError, RecursionError):
             raise _fail(url, "response is not valid JSON") from None
+
+    def _read(self, resp: Any, url: str) -> bytes:
+        """The body, within MAX_BODY bytes and a total time budget (a server that drips one byte per
+        socket timeout must not hold the run forever)."""
+        deadline = time.monotonic() + max(30.0, 4 * self.timeout)
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            chunk = resp.read(1 << 16)
+            if not chunk:
+                return b"".join(chunks)
+            size += len(chunk)
+            if size > MAX_BODY:
+                raise _fail(url, "response larger than 64 MiB")
+            if time.monotonic() > deadline:
+                raise _fail(url, "response too slow (time budget exceeded)")
+            chunks.append(chunk)
 
     def query_batch(self, queries: Sequence[tuple[str, str]]) -> list[list[str]]:
         """Ids of the advisories affecting each (canonical name, version), in query order. A service
