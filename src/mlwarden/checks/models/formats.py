@@ -82,6 +82,9 @@ def scan_safetensors(reg: Region, member: str | None, sink: Sink) -> None:
     if n > 100 * MiB:
         bad(f"header length {n} exceeds the 100 MiB limit loaders enforce")
         return
+    if n > reg.size - 8:
+        bad(f"header length {n} is larger than the file ({reg.size} bytes)")
+        return
     raw = reg.read(8, n)
     try:
         header = json.loads(raw.decode("utf-8"))

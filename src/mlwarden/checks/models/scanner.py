@@ -248,6 +248,8 @@ def sniff_region(reg: Region, name: str = "") -> str | None:
         n = struct.unpack_from("<Q", head)[0]
         if 2 <= n <= reg.size - 8 and reg.read(8 + n - 1, 1) in (b"}", b" "):
             return "safetensors"
+        if _ext(name) == ".safetensors":
+            return "safetensors"  # a header that lies about its length is still reported as safetensors
     if head[0] == 0x80 and len(head) > 1 and head[1] <= 5:
         if head[2:14] == _TORCH_LEGACY_MAGIC:
             return "pytorch-legacy"
