@@ -61,8 +61,17 @@ def _compose(text: str, display: str) -> Any:
 
 def _check_nesting(text: str, display: str) -> None:
     """Refuse flow collections nested deeper than any environment file needs (the composer recurses)."""
+    if text.count("[") + text.count("{") > MAX_NESTING:
+        _check_flow_nesting(text, display)
+    indent_levels = {len(ln) - len(ln.lstrip(" ")) for ln in text.splitlines()[:100000]}
+    if len(indent_levels) > MAX_NESTING:
+        raise InputError(f"invalid YAML: nested more than {MAX_NESTING} levels deep", path=display)
+
+
+def _check_flow_nesting(text: str, display: str) -> None:
     depth = peak = 0
-    for ch in text:
+    for mt in re.finditer(r"[\[\]{}]", text):
+        ch = mt.group(0)
         if ch in "[{":
             depth += 1
             if depth > peak:
@@ -70,11 +79,8 @@ def _check_nesting(text: str, display: str) -> None:
                 if peak > MAX_NESTING:
                     raise InputError(f"invalid YAML: nested more than {MAX_NESTING} levels deep",
                                      path=display)
-        elif ch in "]}":
+        else:
             depth = max(depth - 1, 0)
-    indent_levels = {len(ln) - len(ln.lstrip(" ")) for ln in text.splitlines()[:100000]}
-    if len(indent_levels) > MAX_NESTING:
-        raise InputError(f"invalid YAML: nested more than {MAX_NESTING} levels deep", path=display)
 
 
 def _pos(node: Any) -> tuple[int, int]:
