@@ -95,7 +95,7 @@ def test_random_bytes_never_raise(data: bytes) -> None:
 
 
 def test_scan_file_on_mutations_has_no_internal_errors(tmp_path: Path) -> None:
-    from mlwarden.checks.models import scan_file
+    from mlwarden.checks.models import scan_file, sniff
 
     for i, seed in enumerate(SEEDS):
         for cut in range(1, len(seed), max(1, len(seed) // 40)):
@@ -103,3 +103,4 @@ def test_scan_file_on_mutations_has_no_internal_errors(tmp_path: Path) -> None:
             p.write_bytes(seed[:cut])
             _, findings = scan_file(p, p.name)
             assert not any("internal error" in f.message for f in findings), (i, cut)
+            sniff(p)  # the public sniffing API never raises either

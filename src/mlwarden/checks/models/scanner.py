@@ -20,7 +20,8 @@ from mlwarden.checks.models.pickle_vm import Blob, Buffer, Limits, PickleResult,
 from mlwarden.core.findings import Finding, Rule, Severity
 
 MiB = 1024 * 1024
-_READ_WHOLE = 64 * MiB  # files up to this size are read into memory, larger ones are mmapped
+_READ_WHOLE = 1 * MiB  # files up to this size are read into memory, larger ones are mmapped (only the
+# pages a format needs are ever read: a safetensors or zip checkpoint costs its header / directory)
 
 MODEL_EXTENSIONS = frozenset(
     {
@@ -460,12 +461,18 @@ class Scanner:
 
     def _scan_open(self, path: Path, size: int, sink: Sink) -> tuple[str | None, list[Finding]]:
         with open(path, "rb") as fh:
-            if size <= _READ_WHOLE:
+            mm = None
+            if size > _READ_WHOLE:
+                try:
+                    mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+                except (OSError, ValueError):
+                    mm = None  # not mappable (special file system): read it
+            if mm is None:
                 data = fh.read()
                 fmt = self.scan_region(Region(data, 0, len(data)), path.name, None, sink, 0)
             else:
-                with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                    fmt = self.scan_region(Region(mm, 0, size), path.name, None, sink, 0)
+                with mm:
+                    fmt = self.scan_region(Region(mm, 0, len(mm)), path.name, None, sink, 0)
         return fmt, sink.findings
 
     def sniff_file(self, path: Path) -> str | None:
@@ -479,7 +486,7 @@ class Scanner:
                     return self.refine(Region(data, 0, len(data)), path.name)
                 with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
                     return self.refine(Region(mm, 0, size), path.name)
-        except OSError:
+        except Exception:  # an unreadable or hostile file is simply not a recognised model file
             return None
 
     def refine(self, reg: Region, name: str) -> str | None:
