@@ -235,6 +235,20 @@ def test_hostile_inputs_are_bounded(tmp_path: Path) -> None:
     assert all("include cycle" in p.message for p in m.problems if "cycle" in p.message)
 
 
+@pytest.mark.parametrize("line", [
+    "pkg==1.0" + " " * 300_000 + "x",  # pip's comment regex is quadratic on blank runs
+    "pkg==1.0 " + "--hash=a" * 60_000 + "'",  # unclosed quote after a huge option string
+    "pkg==1.0 " + " --pre" * 60_000,  # optparse is quadratic in the argument count
+    "x " * 200_000,  # pip's break_args_options popped from the front of a list
+])
+def test_pathological_lines_finish_fast_with_a_problem(tmp_path: Path, line: str) -> None:
+    # each took from seconds to minutes with pip's own algorithms; now milliseconds
+    m = load(tmp_path, line + "\nok==1.0\n")
+    assert len(m.problems) == 1 and m.problems[0].line == 1
+    assert len(m.problems[0].raw) <= 1000
+    assert [d.name for d in m.dependencies] == ["ok"]
+
+
 def test_project_helpers_walk_read_and_record_errors(tmp_path: Path) -> None:
     write(tmp_path, "requirements.txt", "-r requirements/base.txt\ntorch==2.2.0\n")
     write(tmp_path, "requirements/base.txt", "numpy==1.26.4\n")

@@ -54,6 +54,8 @@ from mlwarden.sources.model import Dependency, IndexSetting, Manifest, Problem
 COMMENT_RE = re.compile(r"(^|\s+)#.*$")
 MAX_SIZE = 64 * 1024 * 1024
 MAX_DEPTH = 32
+MAX_TOKENS = 20000  # optparse is quadratic in the number of arguments
+MAX_SHLEX = 256 * 1024  # shlex reads ~200k characters a second
 MAX_FILES = 500
 STRONG_HASHES = {"sha256": 64, "sha384": 96, "sha512": 128}
 VCS_NAMES = ("git", "hg", "svn", "bzr")
@@ -73,7 +75,7 @@ PIP_URL_SCHEMES = frozenset({
 })
 _ARCHIVES = (".whl", ".zip", ".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tlz",
              ".tar.lz", ".tar.lzma")
-_HASHES_ONLY = re.compile(r"(?:--hash[= ][^\s\"'\\=-][^\s\"'\\]*[ \t]*)+")
+_HASHES_ONLY = re.compile(r"(?:--hash[= ][^\s\"'\\=-][^\s\"'\\]*(?:[ \t]+|$))+")
 _HASH_VALUE = re.compile(r"--hash[= ]([^\s]+)")
 _WS = re.compile(r"[ \t\r\n]+")
 _SHLEX_SPECIAL = re.compile(r"[\"'\\]")
@@ -145,13 +147,18 @@ def _parse_options(options_str: str) -> tuple[dict[str, Any], list[str]]:
     try:
         # shlex is slow (char by char); without quotes or escapes it splits like this
         if _SHLEX_SPECIAL.search(options_str):
+            if len(options_str) > MAX_SHLEX:
+                raise _OptionError(f"options longer than {MAX_SHLEX // 1024} KiB with quotes or escapes; "
+                                   "not parsed")
             tokens = shlex.split(options_str)
         else:
             tokens = _WS.split(options_str.strip(" \t\r\n"))
         if tokens == [""]:
             tokens = []
     except ValueError:
-        raise _OptionError(f"Could not split options: {options_str}") from None
+        raise _OptionError(f"Could not split options: {_short(options_str)}") from None
+    if len(tokens) > MAX_TOKENS:
+        raise _OptionError(f"more than {MAX_TOKENS} options on one line; not parsed")
     values = optparse.Values({k: list(v) if isinstance(v, list) else v for k, v in _DEFAULTS.items()})
     opts, args = _PARSER.parse_args(tokens, values)
     return dict(vars(opts)), list(args)
@@ -159,16 +166,12 @@ def _parse_options(options_str: str) -> tuple[dict[str, Any], list[str]]:
 
 def break_args_options(line: str) -> tuple[str, str]:
     """pip's split: everything before the first token (split on spaces) starting with '-' is the
-    requirement, the rest are options."""
+    requirement, the rest are options (pip's loop, without its quadratic list.pop(0))."""
     tokens = line.split(" ")
-    args: list[str] = []
-    options = tokens[:]
-    for token in tokens:
+    for k, token in enumerate(tokens):
         if token.startswith("-"):
-            break
-        args.append(token)
-        options.pop(0)
-    return " ".join(args), " ".join(options)
+            return " ".join(tokens[:k]), " ".join(tokens[k:])
+    return line, ""
 
 
 @dataclass
@@ -180,14 +183,35 @@ class LogicalLine:
     column: int  # 1-based column of the first non-blank character on the first physical line
 
 
+def _is_comment_line(line: str) -> bool:
+    """pip's ``COMMENT_RE.match(line)``: only whitespace before a '#'."""
+    return line.lstrip().startswith("#")
+
+
+def _comment_start(line: str) -> int:
+    """Index where pip's ``COMMENT_RE`` (``(^|\\s+)#.*$``) starts matching, or -1: the first '#' at the
+    start of the line or after whitespace, with the whitespace before it. Linear time (the regex is
+    quadratic on long runs of blanks)."""
+    i = line.find("#")
+    while i >= 0:
+        if i == 0 or line[i - 1].isspace():
+            j = i
+            while j > 0 and line[j - 1].isspace():
+                j -= 1
+            return j
+        i = line.find("#", i + 1)
+    return -1
+
+
 def logical_lines(content: str) -> Iterator[LogicalLine]:
     """pip's join_lines + ignore_comments, keeping the physical extent of each logical line."""
     lines = content.splitlines()
     buf: list[str] = []
     start = 0
     for n, line in enumerate(lines, 1):
-        if not line.endswith("\\") or COMMENT_RE.match(line):
-            if COMMENT_RE.match(line):
+        comment_line = "#" in line and _is_comment_line(line)
+        if not line.endswith("\\") or comment_line:
+            if comment_line:
                 line = " " + line  # a comment line ends a continuation
             if buf:
                 buf.append(line)
@@ -204,11 +228,12 @@ def logical_lines(content: str) -> Iterator[LogicalLine]:
 
 
 def _logical(start: int, end: int, joined: str, first: str) -> LogicalLine:
-    m = COMMENT_RE.search(joined)
     comment = ""
-    if m:
-        comment = m.group(0).strip()
-        joined = joined[: m.start()]
+    if "#" in joined:
+        c = _comment_start(joined)
+        if c >= 0:
+            comment = joined[c:].strip()
+            joined = joined[:c]
     stripped = first.lstrip()
     return LogicalLine(start, end, joined.strip(), comment, len(first) - len(stripped) + 1)
 
@@ -329,7 +354,7 @@ def _include(m: Manifest, opt: str, target: str, ll: LogicalLine, path: Path, di
 
     def problem(msg: str) -> None:
         m.problems.append(Problem(message=msg, source=display, line=ll.start, column=ll.column,
-                                  raw=ll.text))
+                                  raw=_short(ll.text, 1000)))
 
     if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", target):
         record["status"] = "url"
@@ -388,7 +413,7 @@ def _parse_line(m: Manifest, ll: LogicalLine, kind: str, include: Any) -> None:
 
     def problem(msg: str, column: int | None = None) -> None:
         m.problems.append(Problem(message=msg, source=display, line=ll.start,
-                                  column=column or ll.column, raw=ll.text))
+                                  column=column or ll.column, raw=_short(ll.text, 1000)))
 
     args_str, options_str = break_args_options(ll.text)
     try:
