@@ -249,9 +249,11 @@ def _conda(m: Manifest, options: Mapping[str, Any]) -> Iterator[Finding]:
                           severity=Severity.LOW if tool else None,
                           hint=f"pin it: {dep.name}=<version>=<build> or {dep.name}==<version>", data=data)
         elif pin == "fuzzy":
+            prefix = dep.specifier.split("=")[-1] if dep.specifier.startswith("=") else dep.specifier
+            prefix = prefix.split()[0].rstrip("*").rstrip(".") if prefix.split() else prefix
             yield Finding(rule=CONDA_FUZZY_PIN, **loc,
-                          message=f"conda package {dep.raw!r} is a prefix match ('{dep.specifier}' matches "
-                                  "any later release that starts with it)",
+                          message=f"conda package {dep.raw!r} is a prefix match: it installs any "
+                                  f"{prefix}.* release",
                           severity=Severity.LOW if tool else None,
                           hint=f"pin the full version: {dep.name}==<x.y.z> or {dep.name}=<x.y.z>=<build>",
                           data=data)
