@@ -240,7 +240,7 @@ def test_hostile_inputs_are_bounded(tmp_path: Path) -> None:
     "pkg==1.0 " + "--hash=a" * 60_000 + "'",  # unclosed quote after a huge option string
     "pkg==1.0 " + " --pre" * 60_000,  # optparse is quadratic in the argument count
     "x " * 200_000,  # pip's break_args_options popped from the front of a list
-])
+], ids=["blank-run", "unclosed-quote", "many-options", "many-args"])
 def test_pathological_lines_finish_fast_with_a_problem(tmp_path: Path, line: str) -> None:
     # each took from seconds to minutes with pip's own algorithms; now milliseconds
     m = load(tmp_path, line + "\nok==1.0\n")
