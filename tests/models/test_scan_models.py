@@ -780,3 +780,25 @@ def test_overlapping_entry_zip_bomb_is_bounded(tmp_path: Path) -> None:
     _, findings = scan(tmp_path, "overlap.pt", data)
     assert time.perf_counter() - start < 20
     assert any("share their data" in f.message for f in findings)
+
+
+def test_nested_loader_payload_written_by_protocol_2(tmp_path: Path) -> None:
+    # protocol 2 writes bytes as _codecs.encode(text, "latin1"): the nested file is still scanned
+    inner = B.torch_like_zip(B.reduce_call("os", "system"))
+    arg = B.call(B.glob0("_codecs", "encode"), B.su(inner.decode("latin-1")), B.su("latin1"))
+    data = B.proto(2) + B.call(B.glob0("torch.storage", "_load_from_bytes"), arg) + b"."
+    _, findings = scan(tmp_path, "nested2.pkl", data)
+    assert "os.system" in globals_of(findings)
+    # a payload the scanner cannot reconstruct is reported, not ignored
+    data = (
+        B.proto(2) + B.call(B.glob0("torch.storage", "_load_from_bytes"), B.glob0("builtins", "bytes")) + b"."
+    )
+    _, findings = scan(tmp_path, "nested3.pkl", data)
+    assert "MLW505" in ids(findings)
+
+
+def test_real_tensor_pickled_with_plain_pickle_is_clean(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    for proto in (2, 4, 5):
+        _, findings = scan(tmp_path, f"t{proto}.pkl", pickle.dumps({"t": torch.arange(6.0)}, protocol=proto))
+        assert findings == [], proto

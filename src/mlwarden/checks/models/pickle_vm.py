@@ -101,7 +101,7 @@ class PickleResult:
     ext_codes: list[tuple[int, int]] = field(default_factory=list)  # (offset, code)
     dynamic: list[tuple[int, str]] = field(default_factory=list)  # STACK_GLOBAL not resolvable
     errors: list[tuple[int, str]] = field(default_factory=list)
-    nested: list[tuple[int, str, Blob | bytes]] = field(default_factory=list)  # (offset, via, payload)
+    nested: list[tuple[int, str, Any]] = field(default_factory=list)  # (offset, via, payload argument)
     joblib_arrays: int = 0
 
     def add_global(self, g: Global) -> GlobalUse:
@@ -235,7 +235,6 @@ class PickleVM:
         max_ops = lim.max_opcodes
         max_stack = lim.max_stack
         max_memo = lim.max_memo
-        blob = bytes
 
         def pop_mark(at: int) -> list[Any]:
             if not marks:
@@ -339,7 +338,6 @@ class PickleVM:
                         and (func.module, func.name) in NESTED_LOADERS
                         and isinstance(args, tuple)
                         and args
-                        and isinstance(args[0], (Blob, blob))
                     ):
                         res.nested.append((at, f"{func.module}.{func.name}", args[0]))
                     stack.append(obj)

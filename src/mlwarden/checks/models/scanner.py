@@ -16,7 +16,16 @@ from typing import Any
 
 from mlwarden.checks.models import rules as R
 from mlwarden.checks.models.classify import DANGEROUS, SAFE, Classifier
-from mlwarden.checks.models.pickle_vm import Blob, Buffer, Limits, PickleResult, PickleVM, is_identifier_path
+from mlwarden.checks.models.pickle_vm import (
+    Blob,
+    Buffer,
+    Global,
+    Limits,
+    Obj,
+    PickleResult,
+    PickleVM,
+    is_identifier_path,
+)
 from mlwarden.core.findings import Finding, Rule, Severity
 
 MiB = 1024 * 1024
@@ -698,11 +707,18 @@ class Scanner:
                 offset=off - base,
                 fmt=fmt,
             )
-        for off, via, payload in res.nested:
-            if isinstance(payload, Blob):
-                inner = Region(reg.buf, payload.start, payload.start + payload.length)
-            else:
-                inner = Region(payload, 0, len(payload))
+        for off, via, arg in res.nested:
+            inner = self._payload_region(reg, arg)
+            if inner is None:
+                sink.add(
+                    R.PICKLE_DYNAMIC,
+                    f"{via} loads a nested file from a computed value that cannot be scanned",
+                    member=member,
+                    offset=off - base,
+                    fmt=fmt,
+                    glob=via,
+                )
+                continue
             label = f"{member or ''}@{off - base}:{via}"
             if depth + 1 > self.opts.max_depth:
                 sink.add(
@@ -714,6 +730,33 @@ class Scanner:
                 )
                 continue
             self.scan_region(inner, "", label, sink, depth + 1)
+
+    def _payload_region(self, reg: Region, arg: Any) -> Region | None:
+        """The bytes a nested loader would open: a bytes literal, or ``_codecs.encode(text, "latin1")`` as
+        protocol 2 writes bytes."""
+        if isinstance(arg, bytes):
+            return Region(arg, 0, len(arg))
+        if isinstance(arg, Blob) and not arg.text:
+            return Region(reg.buf, arg.start, arg.start + arg.length)
+        if (
+            isinstance(arg, Obj)
+            and isinstance(arg.func, Global)
+            and (arg.func.module, arg.func.name) in (("_codecs", "encode"), ("codecs", "encode"))
+            and isinstance(arg.args, tuple)
+            and arg.args
+        ):
+            text = arg.args[0]
+            if isinstance(text, Blob) and text.text:
+                if text.length > self.opts.max_decompressed:
+                    return None
+                text = bytes(reg.buf[text.start : text.start + text.length]).decode("utf-8", "surrogatepass")
+            if isinstance(text, str):
+                try:
+                    data = text.encode("latin-1")
+                except UnicodeEncodeError:
+                    return None
+                return Region(data, 0, len(data))
+        return None
 
     def _sniff_gadgets(self, reg: Region, rel: int, member: str | None, sink: Sink, fmt: str | None) -> None:
         """Look for pickles and gadget imports hidden in bytes no loader is expected to read as a pickle
