@@ -135,7 +135,8 @@ def library_component(dep: Dependency) -> Component:
     pinned = dep.pinned
     if dep.kind == "conda":
         channel = dep.extra.get("channel") if isinstance(dep.extra.get("channel"), str) else None
-        purl = _purl.conda(name, version, channel)
+        build = dep.extra.get("build") if isinstance(dep.extra.get("build"), str) else None
+        purl = _purl.conda(name, version, channel, build if version else None)
         ref = purl
     elif dep.local_path and not dep.vcs:
         purl = None

@@ -34,8 +34,10 @@ def pypi(name: str, version: str | None = None, qualifiers: Mapping[str, str] | 
     return build("pypi", pypi_name(name), version, qualifiers=qualifiers)
 
 
-def conda(name: str, version: str | None = None, channel: str | None = None) -> str:
-    return build("conda", name.lower(), version, qualifiers={"channel": channel} if channel else None)
+def conda(name: str, version: str | None = None, channel: str | None = None,
+          build_string: str | None = None) -> str:
+    quals = {k: v for k, v in (("channel", channel), ("build", build_string)) if v}
+    return build("conda", name.lower(), version, qualifiers=quals)
 
 
 def huggingface(repo_id: str, commit: str | None, dataset: bool = False) -> str:
