@@ -133,10 +133,16 @@ def test_sbom_file_option_config_and_env(project: Path, monkeypatch: pytest.Monk
     assert run("--sbom-file", "missing-dir/x.json") == 2
 
 
-def test_gitlab_name(project: Path) -> None:
+def test_gitlab_name_and_taxonomy(project: Path) -> None:
     assert run("--gitlab") == 1
-    assert_valid_cdx((project / "gl-sbom-pypi-mlwarden.cdx.json").read_text())
+    doc = assert_valid_cdx((project / "gl-sbom-pypi-mlwarden.cdx.json").read_text())
     assert not (project / "sbom.cdx.json").exists()
+    assert {"name": "gitlab:meta:schema_version", "value": "1"} in doc["metadata"]["properties"]
+    requests = props(by_ref(doc)["pkg:pypi/requests@2.32.3"])
+    assert requests["gitlab:dependency_scanning:input_file:path"] == ["requirements.txt"]
+    assert requests["gitlab:dependency_scanning:package_manager:name"] == ["pip"]
+    assert requests["gitlab:dependency_scanning:category"] == ["production"]
+    assert run("--gitlab") == 0
 
 
 def test_spdx(project: Path) -> None:

@@ -324,6 +324,11 @@ def test_uv_lock(chdir: Path) -> None:
     check_graph(comps)
     assert comps["pkg:pypi/pytest@8.2.0"]["scope"] == "optional"
     assert comps[TORCH]["scope"] == "required"
+    assert main(["--no-models", "--no-hub-references", "--gitlab"]) == 1
+    gl = by_ref(assert_valid_cdx((chdir / "gl-sbom-pypi-mlwarden.cdx.json").read_text()))
+    assert props(gl["pkg:pypi/pytest@8.2.0"])["gitlab:dependency_scanning:category"] == ["development"]
+    assert props(gl[TORCH])["gitlab:dependency_scanning:package_manager:name"] == ["uv"]
+    assert props(gl[TORCH])["gitlab:dependency_scanning:input_file:path"] == ["uv.lock"]
     mylib = [r for r in comps if r.startswith("pkg:pypi/mylib")]
     assert len(mylib) == 1 and COMMIT in mylib[0] and "vcs_url=git%2Bhttps://github.com/org/mylib" in mylib[0]
     project = comps["__deps__"]["project"]

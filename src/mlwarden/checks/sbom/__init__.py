@@ -130,6 +130,10 @@ class GenerateSbom(Check):
         if ctx.opt("hub-references"):
             findings += self._hub(ctx, inv)
         findings += self._unpinned(inv)
+        if ctx.opt("gitlab") and spec == "cyclonedx":
+            from mlwarden.checks.sbom.collect import add_gitlab_properties
+
+            add_gitlab_properties(inv)
         tool_version = None
         if not ctx.opt("reproducible"):
             from mlwarden import __version__

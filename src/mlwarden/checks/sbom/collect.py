@@ -97,6 +97,7 @@ class Inventory:
     components: dict[str, Component] = field(default_factory=dict)
     direct_refs: set[str] = field(default_factory=set)
     unreadable: list[tuple[str, str]] = field(default_factory=list)  # (display path, message)
+    metadata_properties: set[tuple[str, str]] = field(default_factory=set)
 
     def sorted_components(self) -> list[Component]:
         return [self.components[k] for k in sorted(self.components)]
@@ -390,3 +391,32 @@ def add_component(inv: Inventory, comp: Component) -> None:
         _merge(inv.components[comp.ref], comp)
     else:
         inv.components[comp.ref] = comp
+
+
+# ------------------------------------------------------------------------------------------------ GitLab
+
+_PACKAGE_MANAGERS = {"uv.lock": "uv", "poetry.lock": "poetry", "Pipfile.lock": "pipenv", "Pipfile": "pipenv",
+                     "pdm.lock": "pdm", "pylock": "pip", "pyproject": "pip", "requirements": "pip",
+                     "conda": "conda"}
+_LOCK_FORMATS = ("uv.lock", "poetry.lock", "Pipfile.lock", "pdm.lock", "pylock")
+
+
+def add_gitlab_properties(inv: Inventory) -> None:
+    """GitLab's CycloneDX property taxonomy (schema version 1): where each dependency was found, by which
+    package manager, and its category, so GitLab's dependency list can show and link it."""
+    from mlwarden.sources import detect
+
+    inv.metadata_properties.add(("gitlab:meta:schema_version", "1"))
+    for comp in inv.components.values():
+        if comp.type != "library":
+            continue
+        sources = sorted(v for n, v in comp.properties if n == "mlwarden:source")
+        if not sources:
+            continue
+        locks = [s for s in sources if detect(s) in _LOCK_FORMATS]
+        chosen = (locks or sources)[0]
+        comp.prop("gitlab:dependency_scanning:input_file:path", chosen)
+        comp.prop("gitlab:dependency_scanning:package_manager:name",
+                  _PACKAGE_MANAGERS.get(detect(chosen) or "requirements", "pip"))
+        comp.prop("gitlab:dependency_scanning:category",
+                  "production" if comp.scope == "required" else "development")

@@ -111,6 +111,8 @@ def render(inv: Inventory, *, tool_version: str | None, timestamp: str | None) -
     if inv.project_version:
         project["version"] = inv.project_version
     metadata["component"] = project
+    if inv.metadata_properties:
+        metadata["properties"] = [{"name": n, "value": v} for n, v in sorted(inv.metadata_properties)]
     doc: dict[str, Any] = {
         "$schema": SCHEMA_URL,
         "bomFormat": "CycloneDX",
