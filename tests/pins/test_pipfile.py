@@ -146,3 +146,10 @@ def test_pipfile_lock_wrong_types(tmp_path: Path) -> None:
         "default.numpy: index 'pypi' is not one of _meta.sources",
         "default.torch should be an object, not an array",
     ]
+
+
+def test_insecure_source_reported_once_at_its_declaration(tmp_path: Path) -> None:
+    text = pipfile_lock().replace(PYTORCH, "http://download.pytorch.org/whl/cu121")
+    findings = check(load(tmp_path, "Pipfile.lock", text), **{"trusted-indexes": ["http://download.pytorch.org/whl"]})
+    assert triples(findings, "insecure-transport") == [
+        ("insecure-transport", line_of(text, "http://download.pytorch.org"), "high")]

@@ -264,3 +264,17 @@ def test_through_the_hook_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                        .replace('"openai-whisper @ https://example.org/whisper-20231117.tar.gz",', "")},
                        ".", "--fail-on", "high")
     assert rc == 0 and {f["severity"] for f in findings} == {"info"}
+
+
+def test_uv_constraints_and_overrides_are_read(tmp_path: Path) -> None:
+    text = """\
+[project]
+name = "app"
+dependencies = []
+
+[tool.uv]
+constraint-dependencies = ["grpcio<1.65"]
+override-dependencies = ["protobuf @ http://mirror.local/protobuf-4.25.3.tar.gz"]
+"""
+    got = triples(check(load(tmp_path, "pyproject.toml", text)))
+    assert got == [("unpinned", 6, "low"), ("url-no-hash", 7, "high"), ("insecure-transport", 7, "high")]

@@ -35,7 +35,8 @@ mylib = {{ git = "https://github.com/org/mylib", rev = "{COMMIT}" }}
 """
 
 
-def uv_lock(*, git_fragment: str = COMMIT, numpy_hashes: bool = True, http_url: bool = False) -> str:
+def uv_lock(*, git_fragment: str = COMMIT, numpy_hashes: bool = True, http_url: bool = False,
+            torch_index_pinned: bool = True) -> str:
     numpy_files = f"""\
 sdist = {{ url = "https://files.pythonhosted.org/packages/numpy-1.26.4.tar.gz", hash = "sha256:{h('np-sdist')}", size = 15786129 }}
 wheels = [
@@ -43,6 +44,7 @@ wheels = [
 ]
 """ if numpy_hashes else ""
     scheme = "http" if http_url else "https"
+    torch_meta = f', index = "{PYTORCH}"' if torch_index_pinned else ""
     return f"""\
 version = 1
 revision = 2
@@ -116,7 +118,7 @@ dev = [
 requires-dist = [
     {{ name = "mylib", git = "https://github.com/org/mylib?rev=main" }},
     {{ name = "numpy", specifier = "==1.26.4" }},
-    {{ name = "torch", specifier = "==2.1.0+cu121", index = "{PYTORCH}" }},
+    {{ name = "torch", specifier = "==2.1.0+cu121"{torch_meta} }},
 ]
 """
 
@@ -151,7 +153,8 @@ def test_lock_rules(tmp_path: Path) -> None:
     assert ("lock-no-hash", line_of(text, 'name = "numpy"') - 1, "high") in got
     sp = line_of(text, 'name = "sentencepiece"') - 1
     assert ("lock-no-hash", sp, "high") in got and ("insecure-transport", sp, "high") in got
-    assert ("lock-foreign-registry", line_of(text, 'name = "torch"') - 1, "medium") in got
+    # the project pins torch to the PyTorch index ([tool.uv.sources], recorded in requires-dist): info
+    assert ("lock-foreign-registry", line_of(text, 'name = "torch"') - 1, "info") in got
     assert ("local-path", line_of(text, 'name = "localtools"') - 1, "low") in got
     # never unpinned on a lock entry, never missing-hash (lock-no-hash covers it), nothing for the project
     assert not [f for f in findings if f.slug in ("unpinned", "missing-hash", "vcs-unpinned", "url-no-hash")]
@@ -164,6 +167,21 @@ def test_clean_lock_with_trusted_pytorch_index(tmp_path: Path) -> None:
     # only the URL wheel without a hash and the local directory remain
     assert sorted({f.slug for f in findings}) == ["local-path", "lock-no-hash"]
     assert [f.data["name"] for f in findings if f.slug == "lock-no-hash"] == ["sentencepiece"]
+
+
+def test_foreign_registry_not_pinned_by_the_project_is_medium(tmp_path: Path) -> None:
+    text = uv_lock(torch_index_pinned=False)
+    findings = check(load(tmp_path, "uv.lock", text))
+    assert triples(findings, "lock-foreign-registry") == [
+        ("lock-foreign-registry", line_of(text, 'name = "torch"') - 1, "medium")]
+    assert PYTORCH in findings[-1].message or any(PYTORCH in f.message for f in findings)
+
+
+def test_insecure_registry_is_reported_per_entry(tmp_path: Path) -> None:
+    text = uv_lock().replace('registry = "https://pypi.org/simple"', 'registry = "http://pypi.internal/simple"')
+    findings = check(load(tmp_path, "uv.lock", text))
+    lines = sorted(f.line for f in findings if f.slug == "insecure-transport")
+    assert lines == sorted(line_of(text, f'name = "{n}"') - 1 for n in ("filelock", "numpy", "pytest"))
 
 
 def test_git_source_short_commit_is_not_a_commit(tmp_path: Path) -> None:
@@ -197,7 +215,7 @@ def test_through_the_hook_with_pyproject(tmp_path: Path, monkeypatch: pytest.Mon
     # pyproject: an application (no build-system): explicit pytorch index pinned through sources, git
     # source pinned to a commit; nothing to report
     assert by_path.get("pyproject.toml") is None
-    assert ("lock-foreign-registry", line_of(lock, 'name = "torch"') - 1, "medium") in by_path["uv.lock"]
+    assert ("lock-foreign-registry", line_of(lock, 'name = "torch"') - 1, "info") in by_path["uv.lock"]
     rc, findings = run(tmp_path, monkeypatch, capsys, {}, ".", "--trusted-indexes", PYTORCH)
     assert json_triples(findings, "lock-foreign-registry") == []
     assert all(f["path"] == "uv.lock" for f in findings)

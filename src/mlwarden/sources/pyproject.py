@@ -175,6 +175,9 @@ class _Reader:
                "installed from this index, and a name missing from it falls through to the next one")
         self.pep508_list(("tool", "uv"), "dev-dependencies", uv.get("dev-dependencies"), group="dev",
                          optional=True, section="tool.uv.dev-dependencies")
+        for key in ("constraint-dependencies", "override-dependencies"):
+            self.pep508_list(("tool", "uv"), key, uv.get(key), group=None, optional=False,
+                             section=f"tool.uv.{key}")
         if "index-url" in uv:
             pos = self.t.key_in(rng, "index-url") or (self._hdr(("tool", "uv")), 1)
             self.add_index("index-url", uv.get("index-url"), "[tool.uv] index-url", pos[0], pos[1],

@@ -120,6 +120,7 @@ def parse(data: dict[str, Any], text: str, display: str) -> Manifest:
             extra={"source_type": stype}, **kw))
     m.meta["members"] = sorted(set(members))
     _scopes(m, packages)
+    _index_pins(m, packages)
     m.meta["default_registry"] = default_registry(registries)
     return m
 
@@ -190,3 +191,34 @@ def _scopes(m: Manifest, packages: list[Any]) -> None:
             changes.update(optional=True, group=owner[d.normalized])
         out.append(dataclasses.replace(d, **changes) if changes else d)
     m.dependencies[:] = out
+
+
+def _index_pins(m: Manifest, packages: list[Any]) -> None:
+    """Entries the project pinned to their index (``[tool.uv.sources] x = { index = ... }`` is recorded in
+    the member's ``[package.metadata] requires-dist`` / ``requires-dev`` as ``index = URL``):
+    ``extra["index_pinned"] = True``."""
+    import dataclasses
+
+    pins: set[tuple[str, str]] = set()
+    for pkg in packages:
+        if not (isinstance(pkg, dict) and isinstance(pkg.get("source"), dict)
+                and {"editable", "virtual"} & set(pkg["source"])):
+            continue
+        meta = pkg.get("metadata")
+        if not isinstance(meta, dict):
+            continue
+        items: list[Any] = []
+        if isinstance(meta.get("requires-dist"), list):
+            items += meta["requires-dist"]
+        dev = meta.get("requires-dev")
+        if isinstance(dev, dict):
+            for v in dev.values():
+                if isinstance(v, list):
+                    items += v
+        for it in items:
+            if isinstance(it, dict) and isinstance(it.get("name"), str) and isinstance(it.get("index"), str):
+                pins.add((canonicalize_name(it["name"]), it["index"].rstrip("/")))
+    if pins:
+        m.dependencies[:] = [
+            dataclasses.replace(d, extra={**d.extra, "index_pinned": True})
+            if d.index and (d.normalized, d.index.rstrip("/")) in pins else d for d in m.dependencies]

@@ -56,11 +56,16 @@ def check_manifest(manifest: Manifest, options: Mapping[str, Any]) -> Iterator[F
         yield from _conda(manifest, options)
         return
     members = set(manifest.meta.get("members") or ())
+    # an insecure index declared in this file is reported once, at its declaration
+    declared = {_normalize(ix.value) for ix in manifest.indexes}
     for dep in manifest.dependencies:
         if dep.extra.get("workspace") or (dep.normalized in members and dep.kind != "lock"):
             continue
         for f in dependency_findings(dep, manifest, options):
             if dep.kind == "lock" and f.rule is UNPINNED:
+                continue
+            if f.rule is INSECURE_TRANSPORT and dep.index and f.data.get("url") == redact(dep.index) \
+                    and _normalize(dep.index) in declared:
                 continue
             yield f
         if dep.kind == "lock":
@@ -196,9 +201,12 @@ def _lock_rules(dep: Dependency, m: Manifest, trusted: Any) -> Iterator[Finding]
     default = m.meta.get("default_registry")
     if dep.index and default and _normalize(dep.index) != _normalize(str(default)) \
             and not _trusted(dep.index, trusted):
+        pinned = bool(dep.extra.get("index_pinned"))
         yield Finding(rule=LOCK_FOREIGN_REGISTRY, **loc,
                       message=f"{label} comes from {redact(dep.index)}, not from the default registry "
-                              f"{redact(str(default))}",
+                              f"{redact(str(default))}"
+                              + (" (the project pins it to that index)" if pinned else ""),
+                      severity=Severity.INFO if pinned else None,
                       hint="check this package should come from that index (dependency confusion); list "
                            "the index in trusted-indexes to accept it",
                       data={**data, "url": redact(dep.index)})
