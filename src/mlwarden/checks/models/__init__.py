@@ -6,15 +6,16 @@ Public API (stable; used by generate-sbom):
     The format of a file by its bytes, whatever its extension: ``"pickle"``, ``"pytorch-zip"``,
     ``"pytorch-legacy"``, ``"torchscript"``, ``"joblib"``, ``"numpy"``, ``"npz"``, ``"safetensors"``,
     ``"gguf"``, ``"onnx"``, ``"keras"``, ``"hdf5"``, ``"tar"``, ``"zip"``, ``"torchserve-mar"``,
-    ``"tensorflow"``, a compression name (``"gzip"``, ``"bzip2"``, ``"xz"``, ``"lzma"``, ``"zlib"``,
-    ``"lz4"``), or None when the bytes are not a model format.
+    ``"tensorflow"``, ``"tflite"``, ``"sentencepiece"``, a compression name (``"gzip"``, ``"bzip2"``,
+    ``"xz"``, ``"lzma"``, ``"zlib"``, ``"lz4"``), or None when the bytes are not a model format. Never raises.
 
 ``scan_file(path: Path, display: str, options: ScanOptions | Mapping | None = None)
 -> tuple[str | None, list[Finding]]``
     Scan one file: its format (as above, refined after scanning, e.g. ``"keras-h5"``) and the findings
     (``Finding.path`` is ``display``; ``Finding.data`` holds ``member``, ``offset``, ``global``, ``format``).
     ``options`` is a ``ScanOptions`` or a mapping of this check's option names (``allow``,
-    ``max-opcodes``, ``max-decompressed-mb``, ``max-depth``).
+    ``max-opcodes``, ``max-decompressed-mb``, ``max-depth``). Never raises on file content: unreadable or
+    hostile files come back as findings (``unscannable``, ``pickle-malformed``...).
 
 Nothing scanned is ever imported, unpickled, evaluated or executed.
 """
