@@ -517,9 +517,7 @@ class Scanner:
         return fmt
 
     # dispatch -------------------------------------------------------------------------------------
-    def scan_region(
-        self, reg: Region, name: str, member: str | None, sink: Sink, depth: int, fh: Any = None
-    ) -> str | None:
+    def scan_region(self, reg: Region, name: str, member: str | None, sink: Sink, depth: int) -> str | None:
         fmt = sniff_region(reg, name)
         ext = _ext(name)
         if fmt is None:
