@@ -133,3 +133,13 @@ def test_symlink_out_of_tree_not_followed(tree: Path, tmp_path_factory: pytest.T
     assert main([]) == 1
     comps = by_ref(assert_valid_cdx((tree / "sbom.cdx.json").read_text()))
     assert "file:models/link.pkl" not in comps
+
+
+def test_explicit_paths_limit_the_scan(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tree / "requirements.txt").write_text("numpy==1.26.4\n")
+    rc = main(["models/evil.bin", "features.npy", "requirements.txt", "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert rc == 1
+    assert not [f for f in report["findings"] if f["id"] == "MLW002"]  # a model file is not read as a manifest
+    comps = by_ref(assert_valid_cdx((tree / "sbom.cdx.json").read_text()))
+    assert set(comps) == {"file:models/evil.bin", "file:features.npy", "pkg:pypi/numpy@1.26.4"}
