@@ -45,6 +45,12 @@ def read_one(path: Path, display: str) -> Manifest:
                            no_reader=True)
     except RecursionError:
         return _unreadable(display, detect(display) or "requirements", "structure nested too deeply")
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, UnicodeError,
+            OverflowError, MemoryError) as exc:
+        # a reader that trips over hostile content must not abort a whole run with a traceback
+        detail = str(exc).splitlines()[0][:200] if str(exc) else ""
+        return _unreadable(display, detect(display) or "requirements",
+                           f"cannot parse: {type(exc).__name__}: {detail}".rstrip(": "))
 
 
 def _unreadable(display: str, fmt: str, message: str, *, no_reader: bool = False) -> Manifest:
