@@ -27,7 +27,6 @@ import pytest
 import yaml
 
 from mlwarden import __version__
-from mlwarden.checks import available
 from tests.ship.helpers import ROOT, SCHEMAS, clean_env, make_repo, offline_pip_env
 
 pytestmark = pytest.mark.slow
@@ -121,9 +120,8 @@ def test_remote_include_validates_expands_and_fails_on_findings(
                                ).validate(sast)
     found = {(v["identifiers"][0]["value"], v["location"]["file"]) for v in sast["vulnerabilities"]}
     assert ("MLW301", "requirements.txt") in found
-    if "scan-models" in available():
-        assert ("MLW501", "models/classifier.pkl") in found
-        assert any(v["severity"] == "Critical" for v in sast["vulnerabilities"])
+    assert ("MLW501", "models/classifier.pkl") in found
+    assert any(v["severity"] == "Critical" for v in sast["vulnerabilities"])
     quality = json.loads((artifacts / "gl-code-quality-report.json").read_text())
     assert {(i["check_name"].split()[0], i["location"]["path"]) for i in quality} == found
     bom = json.loads((artifacts / "gl-sbom-mlwarden.cdx.json").read_text())

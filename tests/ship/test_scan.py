@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 
 from mlwarden import scan
-from mlwarden.checks import available, load_check
+from mlwarden.checks import REGISTRY
 from mlwarden.formats import Report
 from mlwarden.formats import markdown as md
 from tests.ship.helpers import ROOT, SCHEMAS, git, make_repo
@@ -183,8 +183,6 @@ def test_suppression_applies_once_for_every_report(tmp_path: Path, monkeypatch: 
 
 def test_audit_deps_without_data_is_a_note_not_an_error(bad_repo: Path, monkeypatch: pytest.MonkeyPatch,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
-    if "audit-deps" not in available():
-        pytest.skip("audit-deps has not landed")
     rc, out, _err = run(bad_repo, ["--format", "json"], monkeypatch, capsys)
     doc = json.loads(out)
     assert rc == 1  # the findings, not an error
@@ -195,8 +193,6 @@ def test_audit_deps_without_data_is_a_note_not_an_error(bad_repo: Path, monkeypa
 def test_a_failing_check_is_reported_and_scan_exits_2_after_writing_reports(
         bad_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    if "audit-deps" not in available():
-        pytest.skip("audit-deps has not landed")
     monkeypatch.setenv("MLWARDEN_OSV_DB", str(tmp_path / "missing-osv.zip"))  # configured but absent
     rc, _out, err = run(bad_repo, ["--json", "r.json", "--gitlab-sast", "s.json"], monkeypatch, capsys)
     assert rc == 2
@@ -212,8 +208,6 @@ def test_a_failing_check_is_reported_and_scan_exits_2_after_writing_reports(
 
 def test_sbom_is_written_only_when_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                          capsys: pytest.CaptureFixture[str]) -> None:
-    if "generate-sbom" not in available():
-        pytest.skip("generate-sbom has not landed")
     repo = make_repo(tmp_path / "r", {"requirements.txt": GOOD_REQS}, commit=True)
     rc, out, _ = run(repo, ["--format", "json"], monkeypatch, capsys)
     assert rc == 0
@@ -231,8 +225,6 @@ def test_sbom_is_written_only_when_asked(tmp_path: Path, monkeypatch: pytest.Mon
 
 def test_committed_stale_sbom_is_reported_never_rewritten(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
-    if "generate-sbom" not in available():
-        pytest.skip("generate-sbom has not landed")
     stale = '{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": []}\n'
     repo = make_repo(tmp_path / "r", {"requirements.txt": GOOD_REQS, "sbom.cdx.json": stale}, commit=True)
     rc, out, _ = run(repo, ["--format", "json"], monkeypatch, capsys)
@@ -253,14 +245,6 @@ def _osv_db(folder: Path) -> Path:
     return folder
 
 
-def loadable(name: str) -> bool:
-    try:
-        load_check(name)
-    except (ImportError, AttributeError):  # still being written
-        return False
-    return True
-
-
 # one mistake per check, and where it must be reported
 END_TO_END = {
     "check-pins": ("MLW301", "requirements.txt"),
@@ -270,7 +254,6 @@ END_TO_END = {
     "audit-deps": ("MLW601", "requirements.txt"),
     "generate-sbom": ("MLW704", "models/classifier.pkl"),  # the SBOM records the flagged model
 }
-LANDED = ("check-pins", "check-typosquats", "scan-models", "audit-deps", "generate-sbom")
 
 
 def test_every_check_runs_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -287,7 +270,8 @@ def test_every_check_runs_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyP
     doc = json.loads(out)
     found = set(ids(doc))
     assert doc["meta"]["scan"]["errors"] == {}, err
-    for name in (*LANDED, *(n for n in END_TO_END if n not in LANDED and loadable(n))):
+    assert sorted(END_TO_END) == sorted(REGISTRY), "one mistake per check"
+    for name in END_TO_END:
         assert name in doc["meta"]["scan"]["checks"], (name, doc["meta"]["scan"])
         assert END_TO_END[name] in found, (name, sorted(found))
     assert rc == 1
