@@ -247,3 +247,12 @@ def test_crlf_checkout_is_kept(project: Path) -> None:
     path.write_bytes(lf.replace(b"\n", b"\r\n").replace(b'"demo-ml"', b'"old"'))
     assert run() == 1
     assert path.read_bytes() == lf.replace(b"\n", b"\r\n")
+
+
+def test_longer_file_with_the_same_prefix_is_stale(project: Path) -> None:
+    assert run() == 1
+    path = project / "sbom.cdx.json"
+    good = path.read_bytes()
+    path.write_bytes(good + b"\n" * 3 + b"x" * 100_000)
+    assert run("--check") == 1
+    assert run() == 1 and path.read_bytes() == good

@@ -155,13 +155,22 @@ class GenerateSbom(Check):
                     findings.append(Finding(INVALID, target_display, msg))
                 yield from findings
                 return
+        data = text.encode("utf-8")
+        current: bytes | None = None
+        size = 0
         try:
-            current = target.read_bytes() if target.is_file() else None
+            if target.is_file():
+                size = target.stat().st_size
+                # read at most what a current file could hold (LF or CRLF); a bigger file is stale anyway
+                with target.open("rb") as fh:
+                    current = fh.read(min(size, len(data) + text.count("\n") + 1))
         except OSError as exc:
             raise MlwardenError(f"cannot read: {exc.strerror}", path=target_display) from None
         if current is not None and b"\r\n" in current:
             text = text.replace("\n", "\r\n")  # keep the committed file's line endings (autocrlf checkouts)
-        data = text.encode("utf-8")
+            data = text.encode("utf-8")
+        if current is not None and len(current) < size:
+            current += b"\0"  # truncated read of a larger file: it differs from data
         if current != data:
             what = "does not exist" if current is None else "is out of date"
             if ctx.opt("check"):
