@@ -210,15 +210,18 @@ class TomlText:
         for i, line in enumerate(self.lines):
             if in_multi is not None:
                 self.skip.add(i)
-                if line.count(in_multi) % 2 == 1:
+                if in_multi in line and line.count(in_multi) % 2 == 1:
                     in_multi = None
                 continue
-            for q in ('"""', "'''"):
-                if line.count(q) % 2 == 1:
-                    in_multi = q
-                    break
+            if '"""' in line or "'''" in line:
+                for q in ('"""', "'''"):
+                    if line.count(q) % 2 == 1:
+                        in_multi = q
+                        break
+            if in_multi is not None or not line.lstrip().startswith("["):
+                continue
             m = _HEADER.match(line)
-            if m and in_multi is None and line.lstrip().startswith("["):
+            if m:
                 key = split_key(m.group(2))
                 if key is not None and (len(m.group(1)) == len(m.group(3))):
                     self.headers.append((key, len(m.group(1)) == 2, i))

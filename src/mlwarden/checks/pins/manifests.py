@@ -20,6 +20,7 @@ poetry.lock, Pipfile, Pipfile.lock, pdm.lock, pylock.toml and conda environment 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -85,6 +86,7 @@ def _problems(m: Manifest) -> Iterator[Finding]:
                            "was meant" if invalid_req else "fix the entry; it was not checked")
 
 
+@functools.lru_cache(maxsize=4096)
 def _normalize(url: str) -> str:
     from mlwarden.checks.pins.reqrules import normalize_index
 
@@ -92,6 +94,11 @@ def _normalize(url: str) -> str:
 
 
 def _trusted(url: str, trusted: Any) -> bool:
+    return _trusted_cached(url, tuple(str(t) for t in trusted or ()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _trusted_cached(url: str, trusted: tuple[str, ...]) -> bool:
     from mlwarden.checks.pins.reqrules import is_trusted
 
     return is_trusted(url, trusted)
