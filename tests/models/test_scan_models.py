@@ -802,3 +802,28 @@ def test_real_tensor_pickled_with_plain_pickle_is_clean(tmp_path: Path) -> None:
     for proto in (2, 4, 5):
         _, findings = scan(tmp_path, f"t{proto}.pkl", pickle.dumps({"t": torch.arange(6.0)}, protocol=proto))
         assert findings == [], proto
+
+
+def test_real_keras_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("torch")
+    monkeypatch.setenv("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras")
+    np = pytest.importorskip("numpy")
+    inp = keras.Input((4,))
+    hidden = keras.layers.BatchNormalization()(keras.layers.Dense(8, activation="relu")(inp))
+    model = keras.Model(inp, keras.layers.Dense(1, activation="sigmoid")(hidden))
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    model.fit(np.random.rand(8, 4), np.random.randint(0, 2, 8), epochs=1, verbose=0)
+    lam = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3), keras.layers.Lambda(lambda t: t * 2)])
+    for name, obj, rule in (
+        ("ok.keras", model, None),
+        ("ok.h5", model, None),
+        ("lam.keras", lam, "MLW506"),
+        ("lam.h5", lam, "MLW506"),
+    ):
+        obj.save(tmp_path / name)
+        _, findings = scan_file(tmp_path / name, name)
+        assert [f.rule.id for f in findings] == ([rule] if rule else []), (
+            name,
+            [f.message for f in findings],
+        )

@@ -445,6 +445,7 @@ def keras_config_findings(cfg: Any, member: str | None, sink: Sink, fmt: str, of
         seen.add((kind, what))
         return True
 
+    lambda_paths: list[str] = []
     budget = 2_000_000
     while stack and budget > 0:
         node, path, depth = stack.pop()
@@ -468,7 +469,9 @@ def keras_config_findings(cfg: Any, member: str | None, sink: Sink, fmt: str, of
                     detail = f"function reference {fn.get('module')}.{fn.get('config')}"
                 elif isinstance(fn, str) and conf.get("function_type") == "raw":
                     detail = f"function reference {fn!r}"
-            if once("lambda", f"{path}:{name}"):
+            inside = any(path.startswith(p + ".") or path.startswith(p + "[") for p in lambda_paths)
+            lambda_paths.append(path)
+            if not inside and once("lambda", f"{path}:{name}"):
                 sink.add(
                     R.KERAS_LAMBDA,
                     f"Lambda layer {name!r} at {path or 'top'} carries {detail}",
