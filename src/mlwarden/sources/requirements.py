@@ -444,7 +444,10 @@ def _parse_line(m: Manifest, ll: LogicalLine, kind: str, include: Any) -> None:
         problem(f"pip ignores {what} on {where}; put global options on their own line")
     if leftover:
         problem("pip ignores trailing argument(s): " + " ".join(leftover))
-    _requirement(m, ll, req_string, editable, opts, kind, problem)
+    try:
+        _requirement(m, ll, req_string, editable, opts, kind, problem)
+    except ValueError as exc:  # urllib's "Invalid IPv6 URL" and friends, from the library's Link
+        problem(f"Invalid requirement: {str(exc).splitlines()[0] if str(exc) else 'invalid URL'}")
 
 
 def _option_line(m: Manifest, ll: LogicalLine, opts: dict[str, Any], leftover: list[str], include: Any,
