@@ -261,3 +261,29 @@ def test_project_helpers_walk_read_and_record_errors(tmp_path: Path) -> None:
     assert "binary" in manifests[0].problems[0].message
     deps = project_dependencies([tmp_path], root=tmp_path, use_git=False)
     assert [d.normalized for d in deps] == ["torch", "numpy"]  # base.txt counted once
+
+
+_PIECES = ["pkg", "==", "1.0", "-e", " ", "\\", "\n", "\r\n", "#", f"--hash=sha256:{H}", "--hash", "git+https://x/y@",
+           "@", "[", "]", ";", "python_version<'3'", "'", '"', "-r", "x.txt", "--index-url", "http://", "file:", "./",
+           "..", "%2B", "+cu121", ".whl", ".tar.gz", "===", "~=", "*", ",", "-c", "--config-settings", "=", "\t",
+           "é", "\x00", "://", ":", "-", "git://", "svn+svn://", "name @ ", "https://h/p-1.0-py3-none-any.whl#sha256=",
+           "#egg=", "[::1]", "https://[", "%", "extra ==", "-f", "--trusted-host", "-i", "--extra-index-url"]
+
+
+def test_arbitrary_text_never_raises() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from mlwarden.checks.pins.reqrules import check_requirements
+    from mlwarden.sources.requirements import parse_text
+
+    @settings(max_examples=400, deadline=None, database=None)
+    @given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
+    def prop(text: str) -> None:
+        m = parse_text(text, "requirements.txt")
+        for f in check_requirements(m, {"trusted-indexes": ("https://h",)}, set()):
+            assert f.path == "requirements.txt" and (f.line is None or f.line >= 1)
+        for d in m.dependencies:
+            assert d.line is not None and d.line >= 1
+
+    prop()
