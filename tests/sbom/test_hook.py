@@ -256,3 +256,19 @@ def test_longer_file_with_the_same_prefix_is_stale(project: Path) -> None:
     path.write_bytes(good + b"\n" * 3 + b"x" * 100_000)
     assert run("--check") == 1
     assert run() == 1 and path.read_bytes() == good
+
+
+def test_requirements_without_names(project: Path) -> None:
+    pytest.importorskip("mlwarden.sources.requirements")
+    (project / "requirements.txt").write_text(
+        "-e .\n./libs/pkg\nhttps://example.org/dl/x-1.0.tar.gz#sha256=" + H1 + "\ngit+https://github.com/a/b.git\n")
+    assert run("--validate") == 1
+    comps = by_ref(assert_valid_cdx((project / "sbom.cdx.json").read_text()))
+    assert comps["path:."]["name"] == "." and "purl" not in comps["path:."]
+    assert comps["path:./libs/pkg"]["name"] == "./libs/pkg"
+    url = comps["url:https://example.org/dl/x-1.0.tar.gz"]
+    assert url["name"] == "x-1.0.tar.gz" and "purl" not in url
+    assert url["hashes"] == [{"alg": "SHA-256", "content": H1}]
+    vcs = comps["vcs:git+https://github.com/a/b.git"]
+    assert vcs["name"] == "github.com/a/b"
+    assert vcs["externalReferences"] == [{"type": "vcs", "url": "https://github.com/a/b.git"}]

@@ -142,6 +142,7 @@ def library_component(dep: Dependency) -> Component:
     elif dep.local_path and not dep.vcs:
         purl = None
         ref = f"path:{dep.local_path}"
+        name = name or dep.local_path
         props.add(("mlwarden:local-path", dep.local_path))
         pinned = version is not None
     elif dep.vcs or (dep.url and dep.commit):
@@ -150,9 +151,15 @@ def library_component(dep: Dependency) -> Component:
             base = f"{dep.vcs}+{base}"
         rev = dep.commit or dep.ref or ref_in_url
         vcs_url = f"{base}@{rev}" if rev else base
-        purl = _purl.pypi(name, version, {"vcs_url": vcs_url} if base else None)
-        ref = purl
         plain = base.split("+", 1)[1] if "+" in base.split("://", 1)[0] else base
+        if name:
+            purl = _purl.pypi(name, version, {"vcs_url": vcs_url} if base else None)
+            ref = purl
+        else:  # no project name stated: no purl can be formed; the URL is the identity
+            purl = None
+            ref = f"vcs:{vcs_url}"
+            label = plain.split("://", 1)[-1].rstrip("/")
+            name = label[:-4] if label.endswith(".git") else label
         if plain:
             ext.add(("vcs", plain))
         if rev:
@@ -161,8 +168,13 @@ def library_component(dep: Dependency) -> Component:
     elif dep.url:
         url = dep.url.split("#", 1)[0]
         hashes.update(_url_fragment_hashes(dep.url))
-        purl = _purl.pypi(name, version, {"download_url": url})
-        ref = purl
+        if name:
+            purl = _purl.pypi(name, version, {"download_url": url})
+            ref = purl
+        else:  # no project name stated: the file name is the name, the URL the identity
+            purl = None
+            ref = f"url:{url}"
+            name = url.rstrip("/").rsplit("/", 1)[-1] or url
         ext.add(("distribution", url))
         pinned = bool(hashes) or version is not None
     else:
@@ -177,7 +189,8 @@ def library_component(dep: Dependency) -> Component:
     if dep.index:
         props.add(("mlwarden:index", dep.index))
     props.add(("mlwarden:source", dep.source))
-    comp = Component(ref=ref, type="library", name=name if dep.kind == "conda" else _purl.pypi_name(name),
+    shown = _purl.pypi_name(name) if purl and dep.kind != "conda" else name
+    comp = Component(ref=ref, type="library", name=shown,
                      version=version, purl=purl, scope="optional" if dep.optional else "required",
                      hashes=hashes, properties=props, external_refs=ext, direct=dep.direct,
                      origins=[(dep.source, dep.line)], normalized=norm, pinned=pinned)
