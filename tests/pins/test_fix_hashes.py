@@ -249,3 +249,13 @@ def test_pip_compile_inputs_are_not_rewritten(pypi: IndexServer, capsys: pytest.
     assert pypi.requests == []
     assert "hashes belong in the compiled file" in capsys.readouterr().err
     assert rc == 0
+
+
+def test_utf8_bom_is_kept_and_included_constraints_are_hashed_too(pypi: IndexServer) -> None:
+    Path("constraints.txt").write_bytes(b"\xef\xbb\xbfsafetensors==0.4.2\r\n")
+    Path("requirements.txt").write_text("-c constraints.txt\nnumpy==1.26.4\n")
+    assert main(["requirements.txt", "--fix-hashes", "--index-url", pypi.url]) == 1
+    data = Path("constraints.txt").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfsafetensors==0.4.2 \\\r\n    --hash=sha256:")
+    assert data.endswith(b"\r\n") and b"\n" not in data.replace(b"\r\n", b"")
+    assert main(["requirements.txt"]) == 0  # everything pinned and hashed now
