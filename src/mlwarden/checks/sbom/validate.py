@@ -1,7 +1,7 @@
 """Optional runtime validation (``--validate``) against the CycloneDX 1.6 JSON schema with ``jsonschema``.
 
-The schema files are the ones cyclonedx-python-lib ships (located without importing that library); a
-schema directory can also be given. Both libraries are optional: ``--validate`` says what is missing.
+The schema files ship in ``mlwarden/data/cyclonedx`` (cyclonedx-python-lib's copies are a fallback, located
+without importing that library). ``jsonschema`` is optional: ``--validate`` says when it is missing.
 """
 
 from __future__ import annotations
@@ -21,7 +21,13 @@ FILES = (("bom-1.6.schema.json", "bom-1.6.SNAPSHOT.schema.json"),
          ("jsf-0.82.schema.json", "jsf-0.82.SNAPSHOT.schema.json"))
 
 
+PACKAGED = Path(__file__).resolve().parent.parent.parent / "data" / "cyclonedx"
+
+
 def find_schema_dir() -> Path | None:
+    """The schema files shipped with mlwarden, else cyclonedx-python-lib's (located without importing it)."""
+    if (PACKAGED / FILES[0][0]).is_file():
+        return PACKAGED
     spec = importlib.util.find_spec("cyclonedx")
     if spec is None or not spec.submodule_search_locations:
         return None
@@ -62,8 +68,8 @@ def load_validator(schema_dir: Path | None = None) -> Any:
         raise UsageError("--validate needs the jsonschema package (pip install jsonschema)") from None
     folder = schema_dir or find_schema_dir()
     if folder is None:
-        raise UsageError("--validate needs the CycloneDX 1.6 schema files: install cyclonedx-python-lib "
-                         "(pip install cyclonedx-python-lib)")
+        raise UsageError("--validate needs the CycloneDX 1.6 schema files (mlwarden/data/cyclonedx is "
+                         "missing): reinstall mlwarden or install cyclonedx-python-lib")
     resources: list[tuple[str, Any]] = []
     bom: Any = None
     for ours, theirs in FILES:
