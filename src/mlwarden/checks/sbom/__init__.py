@@ -103,8 +103,8 @@ class GenerateSbom(Check):
                "mlwarden does not rewrite it (--no-reproducible records it)"),
         Option("timestamp", "bool", False, "record the generation time (SOURCE_DATE_EPOCH when set, else "
                "now); makes every run differ unless SOURCE_DATE_EPOCH is fixed"),
-        Option("validate", "bool", False, "validate the document before writing it (CycloneDX: jsonschema "
-               "and the schema files of cyclonedx-python-lib; SPDX: spdx-tools)"),
+        Option("validate", "bool", False, "validate the document before writing it (CycloneDX 1.6 schema "
+               "with jsonschema; SPDX with spdx-tools)"),
         Option("gitlab", "bool", False, "name the file gl-sbom-pypi-mlwarden.cdx.json, the name GitLab's "
                "CycloneDX report artifact expects"),
         Option("models", "bool", True, "include model and data files found in the tree (with SHA-256, "
