@@ -267,3 +267,22 @@ def test_requirements_without_names(project: Path) -> None:
     vcs = comps["vcs:git+https://github.com/a/b.git"]
     assert vcs["name"] == "github.com/a/b"
     assert vcs["externalReferences"] == [{"type": "vcs", "url": "https://github.com/a/b.git"}]
+
+
+def test_same_bytes_across_processes_and_hash_seeds(project: Path) -> None:
+    import subprocess
+    import sys
+
+    (project / "models").mkdir()
+    (project / "models" / "w.pkl").write_bytes(b"\x80\x04\x95\x05\x00\x00\x00\x00\x00\x00\x00K\x01K\x02\x86\x94.")
+    (project / "train.py").write_text(f'from transformers import AutoModel\nAutoModel.from_pretrained("org/m", revision="{COMMIT}")\n')
+    outputs = []
+    for seed in ("1", "2", "3"):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MLWARDEN_")}
+        env["PYTHONHASHSEED"] = seed
+        proc = subprocess.run([sys.executable, "-m", "mlwarden", "generate-sbom", "--sbom-file", f"s{seed}.json"],
+                              cwd=project, env=env, capture_output=True, text=True, check=False)
+        assert proc.returncode == 1, proc.stderr
+        outputs.append((project / f"s{seed}.json").read_bytes())
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert_valid_cdx(outputs[0].decode())
