@@ -134,6 +134,7 @@ def test_global_options_become_index_settings(tmp_path: Path) -> None:
     ("-i https://pypi.org/simple extra-word", "pip ignores trailing argument(s): extra-word"),
     ("numpy=1.21.2=py39h20f2e39_0", "Did you mean == ?"),
     ("name @ svn+svn://=[https://h/p-1.0-py3-none-any.whl", "Invalid requirement: Invalid IPv6 URL"),
+    ("pkg==1.0 \\ ", "does not continue the line"),
 ])
 def test_lines_pip_rejects_or_ignores(tmp_path: Path, line: str, reason: str) -> None:
     m = load(tmp_path, f"ok==1.0\n{line}\n")

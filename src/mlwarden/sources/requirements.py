@@ -415,6 +415,12 @@ def _parse_line(m: Manifest, ll: LogicalLine, kind: str, include: Any) -> None:
         m.problems.append(Problem(message=msg, source=display, line=ll.start,
                                   column=column or ll.column, raw=_short(ll.text, 1000)))
 
+    if ll.text.endswith("\\"):
+        # join_lines only joins on a backslash at the very end of the line; pip then rejects or
+        # misreads this line and reads the next one on its own
+        problem("'\\' followed by blanks does not continue the line (pip reads the next line on its own); "
+                "remove the trailing whitespace")
+        return
     args_str, options_str = break_args_options(ll.text)
     try:
         opts, leftover = _parse_options(options_str)
