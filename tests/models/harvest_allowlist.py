@@ -48,6 +48,7 @@ xgboost.sklearn:XGBRFClassifier xgboost.sklearn:XGBRFRegressor xgboost.sklearn:X
 xgboost.core:Booster xgboost.core:DMatrix
 lightgbm.sklearn:LGBMClassifier lightgbm.sklearn:LGBMRegressor lightgbm.sklearn:LGBMRanker
 lightgbm.sklearn:LGBMModel lightgbm.basic:Booster
+xgboost.compat:XGBoostLabelEncoder lightgbm.compat:_LGBMLabelEncoder lightgbm.sklearn:_LGBMLabelEncoder
 catboost.core:CatBoostClassifier catboost.core:CatBoostRegressor catboost.core:CatBoost
 # Hugging Face training_args.bin and friends (dataclasses and enums)
 transformers.training_args:TrainingArguments transformers.training_args_seq2seq:Seq2SeqTrainingArguments
@@ -104,6 +105,9 @@ sklearn.externals.joblib.numpy_pickle:NDArrayWrapper sklearn.externals.joblib.nu
 numpy.matrixlib.defmatrix:matrix numpy.matrixlib:matrix
 # numpy reconstruction (both numpy 1 and numpy 2 module names)
 numpy:ndarray numpy:dtype numpy:matrix numpy:bool_ numpy:float64 numpy:float32 numpy:int64 numpy:int32
+numpy:int8 numpy:int16 numpy:uint8 numpy:uint16 numpy:uint32 numpy:uint64 numpy:float16 numpy:complex64
+numpy:complex128 numpy:str_ numpy:bytes_ numpy:object_ numpy:longlong numpy:intc numpy:datetime64
+numpy:timedelta64 numpy:longdouble numpy:generic numpy:number numpy:floating numpy:integer
 numpy.core.multiarray:_reconstruct numpy._core.multiarray:_reconstruct numpy.core.multiarray:scalar
 numpy._core.multiarray:scalar numpy.core.numeric:_frombuffer numpy._core.numeric:_frombuffer
 numpy.ma.core:_mareconstruct numpy.ma.core:MaskedArray numpy.core.defchararray:chararray
@@ -474,6 +478,12 @@ sklearn.ensemble.gradient_boosting:MeanEstimator sklearn.ensemble.gradient_boost
 sklearn.utils._bunch:Bunch sklearn.utils:Bunch sklearn.neighbors._ball_tree:BallTree
 sklearn.neighbors.ball_tree:BallTree sklearn.neighbors.kd_tree:KDTree sklearn.neighbors._kd_tree:KDTree
 sklearn.tree._tree:Tree sklearn.neighbors._ball_tree:newObj sklearn.neighbors._kd_tree:newObj
+sklearn.neighbors._dist_metrics:EuclideanDistance sklearn.neighbors._dist_metrics:newObj
+sklearn.neighbors._dist_metrics:ManhattanDistance sklearn.neighbors._dist_metrics:MinkowskiDistance
+sklearn.metrics._dist_metrics:EuclideanDistance sklearn.metrics._dist_metrics:ManhattanDistance
+sklearn.metrics._dist_metrics:MinkowskiDistance sklearn.metrics._dist_metrics:newObj
+sklearn.neighbors.dist_metrics:EuclideanDistance sklearn.neighbors.dist_metrics:newObj
+sklearn.tree._tree:Tree sklearn.tree.tree:DecisionTreeClassifier sklearn.tree.tree:DecisionTreeRegressor
 sklearn.ensemble._hist_gradient_boosting.binning:_BinMapper
 sklearn.ensemble._hist_gradient_boosting.predictor:TreePredictor
 sklearn.ensemble._hist_gradient_boosting.loss:BinaryCrossEntropy

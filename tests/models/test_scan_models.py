@@ -732,6 +732,8 @@ def test_data_only_formats_and_generic_names(tmp_path: Path) -> None:
     assert fmt == "sentencepiece" and findings == []
     fmt, findings = scan(tmp_path, "m.tflite", b"\x1c\x00\x00\x00TFL3" + b"\x00" * 64)
     assert fmt == "tflite" and findings == []
+    fmt, findings = scan(tmp_path, "ggml-model-q4_0.bin", b"tjgg\x03\x00\x00\x00" + b"\x01" * 64)
+    assert fmt == "ggml" and findings == []
     # raw tensor bytes under a generic name: reported for information only, a .pt name is medium
     _, findings = scan(tmp_path, "weights.bin", bytes(range(7, 256)) * 10)
     assert [f.level for f in findings] == [Severity.INFO]

@@ -280,6 +280,8 @@ def sniff_region(reg: Region, name: str = "") -> str | None:
         return "tensorflow"
     if head[4:8] == b"TFL3":
         return "tflite"
+    if head[:4] in (b"lmgg", b"fmgg", b"tjgg"):
+        return "ggml"  # llama.cpp's pre-GGUF formats: tensors and vocab, no templates
     if ext == ".model" and _looks_like_protobuf(reg):
         return "sentencepiece"
     return None
@@ -566,7 +568,7 @@ class Scanner:
                 scan_tf_pb(reg, member, sink)
             elif fmt == "tar":
                 self.scan_tar(reg, member, sink, depth)
-            elif fmt in ("tflite", "sentencepiece"):
+            elif fmt in ("tflite", "sentencepiece", "ggml"):
                 pass  # data only: flatbuffer / protobuf tables with no code path on load
             elif fmt == "lz4":
                 sink.add(
