@@ -274,3 +274,15 @@ def test_positions_and_messages(tmp_path: Path) -> None:
     assert (f.line, f.column) == (5, 12)
     assert "weights_only=False" in f.message and "weights_only=True" in f.hint
     assert f.path == "snippet.py"
+
+
+def test_roundtrip_through_variable_is_not_a_load(tmp_path: Path) -> None:
+    got = scan(tmp_path, "import pickle\ndef t(x):\n    s = pickle.dumps(x)\n    return pickle.loads(s)\n"
+               "def u(x, data):\n    s = pickle.dumps(x)\n    s = data\n    return pickle.loads(s)\n")
+    assert [(f.line, f.rule.slug) for f in got] == [(8, "pickle-load")]
+
+
+def test_numpy_other_functions_with_allow_pickle_keyword(tmp_path: Path) -> None:
+    got = scan(tmp_path, "import numpy as np\nfrom numpy.testing import assert_raises\n"
+               "assert_raises(ValueError, np.load, f, allow_pickle=True)\nnp.lib.format.read_array(f, allow_pickle=True)\n")
+    assert [(f.line, f.rule.slug) for f in got] == [(4, "numpy-allow-pickle")]

@@ -106,6 +106,7 @@ DOWNLOADERS: dict[str, tuple[int | None, str | None, int | None, str | None, str
     "torchvision.datasets.utils.download_and_extract_archive": (0, "url", None, None, "md5", False),
 }
 _STREAMING = frozenset(q for q, spec in DOWNLOADERS.items() if spec[5])
+_DOWNLOAD_ATTRS = frozenset(q.rsplit(".", 1)[-1] for q in DOWNLOADERS)
 # loaders whose first argument is a path or file that may be a downloaded file (rule MLW206)
 LOADERS = frozenset({
     "torch.load", "torch.jit.load", "numpy.load", "pandas.read_pickle", "keras.models.load_model",
@@ -113,6 +114,14 @@ LOADERS = frozenset({
     "safetensors.numpy.load_file",
     "safetensors.safe_open", "onnx.load", "onnxruntime.InferenceSession", "tensorflow.saved_model.load",
     "joblib.load", *PICKLE_FUNCS, *YAML_FUNCS,
+})
+# method names worth resolving (every rule's callee ends with one of these)
+INTERESTING_ATTRS = frozenset({
+    *(q.rsplit(".", 1)[-1] for q in (*PICKLE_FUNCS, *YAML_FUNCS, *DOWNLOADERS, *LOADERS)),
+    "load", "from_pretrained", "pipeline", "hf_hub_download", "snapshot_download", "load_dataset",
+    "load_dataset_builder", "SentenceTransformer", "CrossEncoder", "SparseEncoder", "load_lora_weights",
+    "load_textual_inversion", "load_ip_adapter", "enable_unsafe_deserialization", "open", "create_model",
+    *_KERAS_ATTRS,
 })
 _CHECKSUM_WORDS = ("sha256", "sha1", "sha512", "sha384", "md5", "blake2", "hexdigest", "digest", "checksum",
                    "verify", "integrity", "hash")
@@ -193,16 +202,30 @@ class Analyzer:
     # -- driver ---------------------------------------------------------------------------------------
     def run(self) -> None:
         for scope in list(self.res.scopes.values()):
-            calls: list[tuple[ast.Call, tuple[str, ...]]] = []
-            for node in children_in_scope(scope.node):
-                if isinstance(node, ast.Call):
-                    quals = self._callee(node, scope)
-                    calls.append((node, quals))
-                    self._check_call(node, quals, scope)
-                elif isinstance(node, ast.ClassDef):
-                    self._check_class(node, scope)
-            self._calls[id(scope)] = calls
-            self._check_unverified(scope, calls)
+            downloads = False
+            for call in scope.calls:
+                func = call.func
+                if type(func) is ast.Attribute:
+                    if func.attr not in INTERESTING_ATTRS and not func.attr.startswith("read_"):
+                        self._uninteresting(call, scope)
+                        continue
+                    downloads = downloads or func.attr in _DOWNLOAD_ATTRS
+                quals = self._callee(call, scope)
+                downloads = downloads or any(q in DOWNLOADERS for q in quals)
+                self._check_call(call, quals, scope)
+            for cls in scope.classes:
+                self._check_class(cls, scope)
+            if downloads:
+                calls = [(c, self._callee(c, scope)) for c in scope.calls]
+                self._check_unverified(scope, calls)
+
+    def _uninteresting(self, call: ast.Call, scope: Scope) -> None:
+        """A method call whose name no rule looks at: only the any-call rules apply."""
+        if any(kw.arg == "trust_remote_code" or kw.arg is None for kw in call.keywords):
+            self._trust_remote_code(call, scope)
+        if call.args and type(call.args[0]) is ast.Constant and isinstance(call.args[0].value, str) and \
+                call.args[0].value.startswith(("hf-hub:", "hf_hub:")):
+            self._hub(call, scope, (), call.func.attr if isinstance(call.func, ast.Attribute) else "")
 
     def _callee(self, call: ast.Call, scope: Scope) -> tuple[str, ...]:
         v = self.res.eval(call.func, scope)
@@ -261,7 +284,7 @@ class Analyzer:
         pickled = qs & set(PICKLE_FUNCS)
         if pickled:
             self._pickle(call, sorted(pickled)[0], scope)
-        if any(q.startswith("numpy.") for q in qs):
+        if any(q.startswith("numpy.") and q.endswith((".load", ".read_array")) for q in qs):
             self._numpy(call, scope, quals)
         if qs & YAML_FUNCS:
             self._yaml(call, sorted(qs & YAML_FUNCS)[0], scope)
@@ -348,10 +371,8 @@ class Analyzer:
 
     def _pickle(self, call: ast.Call, qual: str, scope: Scope) -> None:
         name = _text(call.func)
-        if qual.endswith(".loads") and call.args and isinstance(call.args[0], ast.Call):
-            inner = set(self._callee(call.args[0], scope))
-            if inner & _DUMPS:  # pickle.loads(pickle.dumps(x)): a deep copy of our own object
-                return
+        if qual.endswith(".loads") and call.args and self._from_dumps(call.args[0], scope):
+            return  # pickle.loads(pickle.dumps(x)), directly or via a variable: a copy of our own object
         if qual in UNPICKLER_CLASSES:
             msg = f"`{name}(...)` creates an unrestricted Unpickler: its load() runs code from the data"
         elif qual == "shelve.open" or qual == "shelve.DbfilenameShelf":
@@ -361,6 +382,12 @@ class Analyzer:
         self._hit(R.PICKLE_LOAD, call, msg,
                   "load only data you produced and verified with a pinned checksum; prefer safetensors, JSON "
                   "or skops", call=name, function=qual)
+
+    def _from_dumps(self, node: ast.AST, scope: Scope, depth: int = 0) -> bool:
+        if isinstance(node, ast.Name):
+            exprs = self.res.binding_exprs(scope, node.id)
+            return bool(exprs) and depth < 5 and all(self._from_dumps(e, scope, depth + 1) for e in exprs)
+        return isinstance(node, ast.Call) and bool(set(self._callee(node, scope)) & _DUMPS)
 
     def _check_class(self, node: ast.ClassDef, scope: Scope) -> None:
         cv = self.res.class_value(node, scope)

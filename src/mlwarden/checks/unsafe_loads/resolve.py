@@ -129,6 +129,7 @@ _PATH_FUNCS = frozenset({"os.path.join", "posixpath.join", "ntpath.join", "os.pa
                          "pathlib.WindowsPath", "pathlib.PurePosixPath", "os.getcwd", "os.fspath",
                          "pathlib.Path.home", "pathlib.Path.cwd", "tempfile.mkdtemp", "tempfile.gettempdir"})
 MAX_DEPTH = 40
+_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def canon(qual: str) -> str:
@@ -154,6 +155,8 @@ class Scope:
     globals_: set[str] = field(default_factory=set)
     mutated: set[str] = field(default_factory=set)
     star_modules: list[str] = field(default_factory=list)
+    calls: list[ast.Call] = field(default_factory=list)  # calls made in this scope, in source order
+    classes: list[ast.ClassDef] = field(default_factory=list)
 
     def bind(self, name: str, kind: str, payload: Any = None) -> None:
         self.bindings.setdefault(name, []).append((kind, payload))
@@ -213,54 +216,95 @@ class Resolver:
                 scope.bind(a.vararg.arg, "unknown")
             if a.kwarg:
                 scope.bind(a.kwarg.arg, "unknown")
-        body_owner = node
         handled: set[int] = set()
         nested: list[ast.AST] = []
-        for n in children_in_scope(body_owner):
-            if isinstance(n, (ast.Global, ast.Nonlocal)):
-                if isinstance(n, ast.Global):
-                    scope.globals_.update(n.names)
-            elif isinstance(n, ast.Assign):
-                self._bind_targets(scope, n.targets, n.value, handled)
-            elif isinstance(n, (ast.AnnAssign, ast.NamedExpr)) and n.value is not None and \
-                    isinstance(n.target, ast.Name):
-                self._bind_name(scope, n.target.id, "expr", n.value)
-                handled.add(id(n.target))
-            elif isinstance(n, ast.Import):
-                for al in n.names:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            stack: list[ast.AST] = list(reversed(node.body))
+        elif isinstance(node, ast.Lambda):
+            stack = [node.body]
+        else:
+            stack = list(reversed(list(ast.iter_child_nodes(node))))
+        fields = _FIELDS
+        while stack:
+            n = stack.pop()
+            t = type(n)
+            if t is ast.Name:
+                if type(n.ctx) is not ast.Load and id(n) not in handled:  # type: ignore[attr-defined]
+                    self._bind_name(scope, n.id, "unknown")  # type: ignore[attr-defined]
+                continue
+            if t is ast.Constant:
+                continue
+            if t is ast.Call:
+                scope.calls.append(n)  # type: ignore[arg-type]
+                f = n.func  # type: ignore[attr-defined]
+                if type(f) is ast.Attribute and f.attr in _MUTATORS and type(f.value) is ast.Name:
+                    self._mutate(scope, f.value.id)
+            elif t is ast.Assign:
+                self._bind_targets(scope, n.targets, n.value, handled)  # type: ignore[attr-defined]
+            elif t is ast.AnnAssign or t is ast.NamedExpr:
+                tgt = n.target  # type: ignore[attr-defined]
+                if n.value is not None and type(tgt) is ast.Name:  # type: ignore[attr-defined]
+                    self._bind_name(scope, tgt.id, "expr", n.value)  # type: ignore[attr-defined]
+                    handled.add(id(tgt))
+            elif t is ast.Import:
+                for al in n.names:  # type: ignore[attr-defined]
                     if al.asname:
                         self._bind_name(scope, al.asname, "ref", canon(al.name))
                     else:
                         top = al.name.split(".", 1)[0]
                         self._bind_name(scope, top, "ref", canon(top))
-            elif isinstance(n, ast.ImportFrom):
+                continue
+            elif t is ast.ImportFrom:
+                assert isinstance(n, ast.ImportFrom)
                 mod = ("." * n.level) + (n.module or "") if n.level else (n.module or "")
                 for al in n.names:
                     if al.name == "*":
                         scope.star_modules.append(canon(mod))
                         continue
                     self._bind_name(scope, al.asname or al.name, "ref", canon(f"{mod}.{al.name}"))
-            elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            elif t is ast.FunctionDef or t is ast.AsyncFunctionDef:
+                assert isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
                 self._bind_name(scope, n.name, "unknown")
                 nested.append(n)
-            elif isinstance(n, ast.ClassDef):
+                stack.extend(reversed([*n.decorator_list, *n.args.defaults,
+                                       *[d for d in n.args.kw_defaults if d is not None]]))
+                continue
+            elif t is ast.ClassDef:
+                assert isinstance(n, ast.ClassDef)
                 self._bind_name(scope, n.name, "class", n)
+                scope.classes.append(n)
                 nested.append(n)
-            elif isinstance(n, ast.Lambda):
+                stack.extend(reversed([*n.decorator_list, *n.bases, *[k.value for k in n.keywords]]))
+                continue
+            elif t is ast.Lambda:
+                assert isinstance(n, ast.Lambda)
                 nested.append(n)
-            elif isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)) and id(n) not in handled:
-                self._bind_name(scope, n.id, "unknown")
-            elif isinstance(n, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and n.name:
-                self._bind_name(scope, n.name, "unknown")
-            elif isinstance(n, ast.MatchMapping) and n.rest:
-                self._bind_name(scope, n.rest, "unknown")
-            elif isinstance(n, ast.Subscript) and isinstance(n.ctx, (ast.Store, ast.Del)):
-                base = n.value
-                if isinstance(base, ast.Name):
-                    self._mutate(scope, base.id)
-            elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and \
-                    n.func.attr in _MUTATORS and isinstance(n.func.value, ast.Name):
-                self._mutate(scope, n.func.value.id)
+                stack.extend(reversed([*n.args.defaults, *[d for d in n.args.kw_defaults if d is not None]]))
+                continue
+            elif t is ast.Global:
+                scope.globals_.update(n.names)  # type: ignore[attr-defined]
+                continue
+            elif t is ast.Nonlocal:
+                continue
+            elif t is ast.ExceptHandler or t is ast.MatchAs or t is ast.MatchStar:
+                if n.name:  # type: ignore[attr-defined]
+                    self._bind_name(scope, n.name, "unknown")  # type: ignore[attr-defined]
+            elif t is ast.MatchMapping:
+                if n.rest:  # type: ignore[attr-defined]
+                    self._bind_name(scope, n.rest, "unknown")  # type: ignore[attr-defined]
+            elif t is ast.Subscript:
+                if type(n.ctx) is not ast.Load and type(n.value) is ast.Name:  # type: ignore[attr-defined]
+                    self._mutate(scope, n.value.id)  # type: ignore[attr-defined]
+            names = fields.get(t)
+            if names is None:
+                names = fields[t] = tuple(f for f in t._fields if f != "ctx")
+            for fname in reversed(names):
+                v = getattr(n, fname, None)
+                if type(v) is list:
+                    stack.extend([c for c in reversed(v) if isinstance(c, ast.AST)])
+                elif isinstance(v, ast.AST):
+                    stack.append(v)
         for child in nested:
             parent = scope
             while parent.kind == "class" and not isinstance(child, ast.ClassDef):
@@ -320,6 +364,18 @@ class Resolver:
         if name in _BUILTINS:
             return Ref((f"builtins.{name}",))
         return UNKNOWN
+
+    def binding_exprs(self, scope: Scope, name: str) -> list[ast.expr]:
+        """The expressions bound to ``name`` where it resolves (empty when any binding is not a plain
+        assignment)."""
+        s: Scope | None = self.module if name in scope.globals_ else scope
+        while s is not None:
+            if name in s.bindings:
+                if name in s.mutated or any(k != "expr" for k, _ in s.bindings[name]):
+                    return []
+                return [p for _, p in s.bindings[name]]
+            s = s.parent
+        return []
 
     def binding_kinds(self, scope: Scope, name: str) -> list[str]:
         s: Scope | None = scope
