@@ -27,7 +27,7 @@ from typing import Any
 
 from mlwarden.checks.base import Context
 from mlwarden.core.errors import MlwardenError, UsageError
-from mlwarden.core.files import Matcher, iter_files
+from mlwarden.core.files import Matcher, iter_files, relpath
 from mlwarden.core.findings import Finding, Severity
 from mlwarden.core.options import Option, add_to_parser, resolve
 
@@ -81,6 +81,26 @@ class _Walk:
         self.exclude = tuple(exclude)
         self.use_git = use_git
         self._cache: dict[str, list[tuple[str, Path]]] = {}
+        # module-level matchers (e.g. sources.is_manifest) are asked about the same paths by several
+        # checks: remember their answers for the run
+        self._matched: dict[Any, dict[str, bool]] = {}
+        self._display: dict[Path, str] = {}
+
+    def matches(self, match: Matcher, rel: str) -> bool:
+        try:
+            memo = self._matched.setdefault(match, {})
+        except TypeError:  # unhashable callable
+            return match(rel)
+        hit = memo.get(rel)
+        if hit is None:
+            hit = memo[rel] = bool(match(rel))
+        return hit
+
+    def display(self, path: Path, root: Path) -> str:
+        shown = self._display.get(path)
+        if shown is None:
+            shown = self._display[path] = relpath(path, root)
+        return shown
 
     def listing(self, arg: str) -> list[tuple[str, Path]]:
         if arg not in self._cache:
@@ -122,7 +142,7 @@ class ScanContext(Context):
             p = Path(arg)
             if p.is_dir() and not p.is_symlink():
                 found: Iterator[Path] = (f for rel, f in walk.listing(str(arg))
-                                         if match is None or match(rel))
+                                         if match is None or walk.matches(match, rel))
             else:
                 found = iter_files([arg], root=self.root, match=match, exclude=self.exclude,
                                    use_git=self.use_git)
@@ -130,6 +150,11 @@ class ScanContext(Context):
                 if f not in seen:
                     seen.add(f)
                     yield f
+
+    def display(self, path: Path | str) -> str:
+        if self.walk is None or self.walk.root != self.root:
+            return super().display(path)
+        return self.walk.display(Path(path), self.root)
 
     def progress(self, message: str) -> None:
         if self.progress_bar is not None:
