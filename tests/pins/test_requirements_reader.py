@@ -288,3 +288,8 @@ def test_arbitrary_text_never_raises() -> None:
             assert d.line is not None and d.line >= 1
 
     prop()
+
+
+def test_problem_columns_point_at_the_offending_option(tmp_path: Path) -> None:
+    m = load(tmp_path, "pkg==1.0 --hash=sha256:abc\nok==1 --index-url https://x\n  --nope\n")
+    assert [(p.line, p.column) for p in m.problems] == [(1, 17), (2, 7), (3, 3)]

@@ -181,6 +181,12 @@ class LogicalLine:
     text: str  # joined, comment removed, stripped
     comment: str  # the comment text ("# ..."), "" if none
     column: int  # 1-based column of the first non-blank character on the first physical line
+    first: str = ""  # the first physical line
+
+    def column_of(self, token: str) -> int | None:
+        """1-based column of ``token`` on the first physical line, if it is there."""
+        i = self.first.find(token) if token else -1
+        return i + 1 if i >= 0 else None
 
 
 def _is_comment_line(line: str) -> bool:
@@ -235,7 +241,7 @@ def _logical(start: int, end: int, joined: str, first: str) -> LogicalLine:
             comment = joined[c:].strip()
             joined = joined[:c]
     stripped = first.lstrip()
-    return LogicalLine(start, end, joined.strip(), comment, len(first) - len(stripped) + 1)
+    return LogicalLine(start, end, joined.strip(), comment, len(first) - len(stripped) + 1, first)
 
 
 def decode(data: bytes, display: str) -> str:
@@ -425,7 +431,9 @@ def _parse_line(m: Manifest, ll: LogicalLine, kind: str, include: Any) -> None:
     try:
         opts, leftover = _parse_options(options_str)
     except _OptionError as exc:
-        problem(str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid option")
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid option"
+        bad = re.match(r"no such option: (\S+)|(\S+) option requires", msg)
+        problem(msg, ll.column_of((bad.group(1) or bad.group(2)) if bad else ""))
         return
     req_string: str | None = None
     editable = False
@@ -447,7 +455,8 @@ def _parse_line(m: Manifest, ll: LogicalLine, kind: str, include: Any) -> None:
     if ignored:
         what = ", ".join(sorted(set(ignored)))
         where = "an editable requirement line" if editable else "a requirement line"
-        problem(f"pip ignores {what} on {where}; put global options on their own line")
+        problem(f"pip ignores {what} on {where}; put global options on their own line",
+                min((c for c in (ll.column_of(f) for f in ignored) if c), default=None))
     if leftover:
         problem("pip ignores trailing argument(s): " + " ".join(leftover))
     try:
@@ -534,7 +543,8 @@ def split_vcs(url: str) -> tuple[str | None, str | None]:
 
 def _requirement(m: Manifest, ll: LogicalLine, req_string: str, editable: bool, opts: dict[str, Any],
                  kind: str, problem: Any) -> None:
-    hashes = _check_hashes([] if editable else opts["hashes"], problem)
+    hashes = _check_hashes([] if editable else opts["hashes"],
+                           lambda msg, h: problem(msg, ll.column_of(h)))
     if not editable:
         fast = _SIMPLE_PIN.fullmatch(req_string)
         if fast and _valid_version(fast.group(2)):
@@ -679,19 +689,20 @@ def _valid_version(v: str) -> bool:
 
 
 def _check_hashes(values: list[str], problem: Any) -> list[str]:
-    """pip's --hash validation: ``name:hex`` with a strong algorithm; also the digest length."""
+    """pip's --hash validation: ``name:hex`` with a strong algorithm; also the digest length.
+    ``problem(message, hash_value)`` is called for each bad value."""
     hashes: list[str] = []
     for h in values:
         alg, sep, digest = h.partition(":")
         alg = alg.lower()
         if not sep or not digest:
             problem(f"Arguments to --hash must be a hash name followed by a value, like "
-                    f"--hash=sha256:abcde... (got {h!r})")
+                    f"--hash=sha256:abcde... (got {h!r})", h)
         elif alg not in STRONG_HASHES:
-            problem(f"Unknown hash name: {alg}. Expecting one of sha256, sha384, sha512.")
+            problem(f"Unknown hash name: {alg}. Expecting one of sha256, sha384, sha512.", h)
         elif len(digest) != STRONG_HASHES[alg] or not HEX.fullmatch(digest):
             problem(f"--hash={alg}:{digest[:16]}{'...' if len(digest) > 16 else ''} is not a "
-                    f"{alg} digest ({STRONG_HASHES[alg]} hex characters); pip will never match it")
+                    f"{alg} digest ({STRONG_HASHES[alg]} hex characters); pip will never match it", h)
         else:
             hashes.append(f"{alg}:{digest.lower()}")
     return hashes
