@@ -196,3 +196,15 @@ def test_large_generated_lock_is_fast_enough(tmp_path: Path) -> None:
     m = load(tmp_path, "uv.lock", "version = 1\n" + entries)
     assert len(m.dependencies) == 3000 and m.dependencies[-1].line is not None
     assert check(m) == []
+
+
+def test_many_unlocatable_entries_stay_linear(tmp_path: Path) -> None:
+    """Escaped strings cannot be found verbatim in the text: their lookups must not rescan the file
+    (a quadratic scan would make this test run for many minutes)."""
+    deps = ",\n".join(f'    "p\\u0061kg{i}>=1"' for i in range(20000))
+    poetry = "".join(f'"dep-{i}" = "^1.{i}"\n' for i in range(20000))
+    text = (f'[project]\nname = "x"\ndependencies = [\n{deps}\n]\n\n[tool.poetry.dependencies]\n{poetry}')
+    m = load(tmp_path, "pyproject.toml", text)
+    assert len(m.dependencies) == 40000
+    assert m.dependencies[0].line == 3  # not found verbatim: the array's key line
+    assert m.dependencies[-1].line == text.count("\n")

@@ -25,6 +25,7 @@ else:  # pragma: no cover - python 3.10
     import tomli as tomllib
 
 MAX_SIZE = 64 * 1024 * 1024
+SEARCH_WINDOW = 200  # lines searched for the next element of an array
 HEX40 = re.compile(r"[0-9a-fA-F]{40}")
 _HEADER = re.compile(r"^\s*(\[\[?)\s*(.+?)\s*(\]\]?)\s*(?:#.*)?$")
 _BARE = re.compile(r"[A-Za-z0-9_-]+")
@@ -203,6 +204,7 @@ class TomlText:
         # (key path, is array-of-tables, 0-based line)
         self.headers: list[tuple[tuple[str, ...], bool, int]] = []
         self.skip: set[int] = set()  # lines inside multi-line strings
+        self._keys: dict[tuple[int, int], dict[tuple[str, ...], tuple[int, int]]] = {}
         self._scan()
 
     def _scan(self) -> None:
@@ -276,6 +278,14 @@ class TomlText:
         if rng is None:
             return None
         want = (key,) if isinstance(key, str) else key
+        index = self._keys.get(rng)
+        if index is None:
+            index = self._keys[rng] = self._key_index(rng)
+        return index.get(want)
+
+    def _key_index(self, rng: tuple[int, int]) -> dict[tuple[str, ...], tuple[int, int]]:
+        """Every key (and each dotted prefix of it) at the start of a line in ``rng`` -> first position."""
+        out: dict[tuple[str, ...], tuple[int, int]] = {}
         start, end = rng
         for i in range(max(start + 1, 0), min(end, len(self.lines))):
             if i in self.skip:
@@ -288,16 +298,20 @@ class TomlText:
             if eq is None:
                 continue
             k = split_key(stripped[:eq])
-            if k is not None and k[:len(want)] == want:
-                return (i + 1, len(line) - len(stripped) + 1)
-        return None
+            if k is None:
+                continue
+            for n in range(1, len(k) + 1):
+                out.setdefault(k[:n], (i + 1, len(line) - len(stripped) + 1))
+        return out
 
     def string_after(self, pos: tuple[int, int], value: str, end: int) -> tuple[int, int] | None:
         """1-based (line, column) of the first literal of ``value`` at or after 1-based ``pos`` and
         before 0-based line ``end``."""
         candidates = {json.dumps(value, ensure_ascii=False), f"'{value}'", json.dumps(value)}
         line0, col0 = pos[0] - 1, pos[1] - 1
-        for i in range(max(line0, 0), min(end, len(self.lines))):
+        # the next element of an array is close by: a bounded window keeps a file of unfindable
+        # (escaped) strings linear
+        for i in range(max(line0, 0), min(end, len(self.lines), max(line0, 0) + SEARCH_WINDOW)):
             text = self.lines[i]
             lo = col0 if i == line0 else 0
             best = -1
@@ -341,7 +355,7 @@ class TomlText:
 
     def _char_after(self, pos: tuple[int, int], ch: str, end: int) -> tuple[int, int] | None:
         line0, col0 = pos[0] - 1, pos[1] - 1
-        for i in range(max(line0, 0), min(end, len(self.lines))):
+        for i in range(max(line0, 0), min(end, len(self.lines), max(line0, 0) + SEARCH_WINDOW)):
             j = self.lines[i].find(ch, col0 if i == line0 else 0)
             if j >= 0:
                 return (i + 1, j + 1)
