@@ -829,3 +829,9 @@ def test_real_keras_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
             name,
             [f.message for f in findings],
         )
+
+
+def test_broken_first_pickle_does_not_hide_the_next(tmp_path: Path) -> None:
+    data = b"\x80\x02]q\x00\xff\xff" + b"JUNK" * 8 + B.reduce_call("subprocess", "check_output")
+    _, findings = scan(tmp_path, "broken.pkl", data)
+    assert "MLW503" in ids(findings) and "subprocess.check_output" in globals_of(findings)

@@ -613,6 +613,10 @@ class Scanner:
                 fmt = "joblib" if fmt == "pickle" else fmt
             self.report_pickle(res, reg, member, sink, fmt, depth, index, quiet_errors)
             if not res.complete:
+                # a stream broken on purpose must not hide what follows it
+                after = max(res.end, pos + 1)
+                if after < reg.end:
+                    self._sniff_gadgets(reg, after - reg.start, member, sink, fmt)
                 return fmt
             pos = res.end
             if index >= 64:
