@@ -106,7 +106,7 @@ def _line_starts(text: str) -> list[int]:
     return starts
 
 
-_SOURCE_KEY = re.compile(r'"source"\s*:\s*')
+_SOURCE_KEY = re.compile(r'"(?:source|input)"\s*:\s*')
 
 
 def _source_positions(raw: str, cells: list[object]) -> list[list[int] | None]:
