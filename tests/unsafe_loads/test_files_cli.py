@@ -8,10 +8,10 @@ import os
 from pathlib import Path
 
 import pytest
+from mlwarden_hooks.check_unsafe_loads import main
 
 from mlwarden.checks.unsafe_loads import HubReference, hub_references, scan_file
 from mlwarden.checks.unsafe_loads.torchver import TorchPins, classify_specifier
-from mlwarden_hooks.check_unsafe_loads import main
 
 C40 = "0123456789abcdef0123456789abcdef01234567"
 
