@@ -191,9 +191,10 @@ def test_refuses_lines_it_cannot_hash(pypi: IndexServer, capsys: pytest.CaptureF
     assert {f["slug"] for f in report["findings"]} >= {"unpinned", "vcs-unpinned", "url-no-hash"}
 
 
-@pytest.mark.parametrize("failure", ["http-500", "refused"])
+@pytest.mark.parametrize("failure", ["http-500", "refused", "truncated"])
 def test_network_failure_is_exit_2_and_leaves_files_untouched(failure: str, capsys: pytest.CaptureFixture[str]) -> None:
-    with IndexServer(fail=True) as index:
+    with IndexServer(fail=failure != "truncated", truncate=failure == "truncated") as index:
+        index.add_wheel("numpy", "1.26.4")
         url = index.url
         Path("requirements.txt").write_text("numpy==1.26.4\n")
         Path("requirements-dev.txt").write_text("pytest==8.1.1\n")

@@ -88,12 +88,13 @@ class Dist:
 class IndexServer:
     """``json``: answer PEP 691 JSON when asked (else only HTML); ``html_hashes``: put #sha256= in the
     HTML links; ``json_hashes``: put sha256 in the JSON ``hashes``; ``fail``: answer every request
-    with HTTP 500."""
+    with HTTP 500; ``truncate``: cut every response short."""
 
     json: bool = True
     html_hashes: bool = True
     json_hashes: bool = True
     fail: bool = False
+    truncate: bool = False  # promise more bytes than are sent, then close (IncompleteRead)
     projects: dict[str, list[Dist]] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)  # (path, Accept header)
     _server: ThreadingHTTPServer | None = None
@@ -184,9 +185,11 @@ class IndexServer:
             def _send(self, code: int, ctype: str, body: bytes) -> None:
                 self.send_response(code)
                 self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Content-Length", str(len(body) + (1000 if index.truncate else 0)))
                 self.end_headers()
                 self.wfile.write(body)
+                if index.truncate:
+                    self.close_connection = True
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},

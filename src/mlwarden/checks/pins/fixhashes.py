@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import configparser
 import hashlib
+import http.client
 import json
 import os
 import re
@@ -173,8 +174,8 @@ class IndexClient:
             if exc.code in (404, 410):
                 return None
             raise NetworkError(f"--fix-hashes: {redact(url)}: HTTP {exc.code} {exc.reason}") from None
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            reason = getattr(exc, "reason", exc)
+        except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:
+            reason = getattr(exc, "reason", exc) or type(exc).__name__
             raise NetworkError(f"--fix-hashes: cannot reach {redact(url)}: {reason}") from None
 
     def project_files(self, index: str, name: str) -> list[DistFile] | None:
@@ -184,10 +185,14 @@ class IndexClient:
         if resp is None:
             return None
         with resp:
-            try:
-                body = resp.read(MAX_PAGE + 1)
-            except (OSError, ValueError) as exc:
-                raise NetworkError(f"--fix-hashes: reading {redact(url)} failed: {exc}") from None
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in _chunks(resp, url):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > MAX_PAGE:
+                    raise NetworkError(f"--fix-hashes: {redact(url)}: index page too large")
+            body = b"".join(chunks)
             ctype = (resp.headers.get("Content-Type") or "").split(";")[0].strip().lower()
             final = resp.geturl() or url
         if len(body) > MAX_PAGE:
@@ -241,15 +246,26 @@ class IndexClient:
             raise NetworkError(f"--fix-hashes: {redact(url)}: file listed by the index is missing (404)")
         h = hashlib.sha256()
         with resp:
-            try:
-                while True:
-                    chunk = resp.read(1024 * 1024)
-                    if not chunk:
-                        break
-                    h.update(chunk)
-            except (OSError, ValueError) as exc:
-                raise NetworkError(f"--fix-hashes: downloading {redact(url)} failed: {exc}") from None
+            for chunk in _chunks(resp, url):
+                h.update(chunk)
         return h.hexdigest()
+
+
+def _chunks(resp: Any, url: str) -> Iterable[bytes]:
+    """The response body in chunks; a connection closed before Content-Length bytes is an error (a
+    truncated file would otherwise be hashed as if it were whole)."""
+    try:
+        while True:
+            chunk = resp.read(1024 * 1024)
+            if not chunk:
+                break
+            yield chunk
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        why = str(exc) or type(exc).__name__
+        raise NetworkError(f"--fix-hashes: reading {redact(url)} failed: {why}") from None
+    if getattr(resp, "length", None):
+        raise NetworkError(f"--fix-hashes: reading {redact(url)} failed: connection closed "
+                           f"{resp.length} bytes early")
 
 
 def matching_files(files: Iterable[DistFile], name: str, version: str,
