@@ -28,6 +28,29 @@ def test_accepts_and_rejects_with_shipped_schemas() -> None:
     bad["components"][0]["colour"] = "red"
     errs = validate.errors(bad, v)
     assert len(errs) >= 3 and all(e.startswith("components/0") for e in errs)
+    dup = json.loads(json.dumps(good))
+    dup["components"].append(dict(dup["components"][0]))
+    assert validate.errors(dup, v) == ["components/1: components has non-unique elements"]
+    dup["components"][1]["name"] = "y"  # differs: unique again (the schema does not require unique bom-refs)
+    assert validate.errors(dup, v) == []
+
+
+def test_same_verdicts_as_the_unmodified_schema() -> None:
+    """Dropping jsonschema's O(n^2) uniqueItems for our O(n) check changes no verdict."""
+    from tests.sbom.helpers import cdx_validator
+
+    v = validate.load_validator(SCHEMAS)
+    base = {"bomFormat": "CycloneDX", "specVersion": "1.6",
+            "components": [{"type": "library", "name": f"p{i}", "bom-ref": f"r{i}"} for i in range(5)],
+            "dependencies": [{"ref": "r0", "dependsOn": ["r1"]}, {"ref": "r1"}]}
+    variants = [base,
+                dict(base, components=base["components"] + [base["components"][2]]),
+                dict(base, dependencies=base["dependencies"] + [{"ref": "r1"}]),
+                dict(base, dependencies=[{"ref": "r0", "dependsOn": ["r1", "r1"]}])]
+    for doc in variants:
+        ours = bool(validate.errors(doc, v))
+        theirs = bool(list(cdx_validator().iter_errors(doc)))
+        assert ours == theirs, doc
 
 
 def test_packaged_schemas_are_the_tested_ones() -> None:
