@@ -18,6 +18,7 @@ Check options come from the config file (``[tool.mlwarden.<check>]``) and ``MLWA
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -347,14 +348,22 @@ def _main(argv: list[str]) -> int:
     ctx = Context(paths=paths, root=root, config=cfg, options=dict(general),
                   exclude=tuple(general["exclude"]), notes=out.notes, meta=out.meta, rewritten=out.rewritten)
     writer = _ReportWriter(general, scan_opts)
+    # Under GitHub Actions the text report and the notes carry scanned content (paths, names) that could
+    # hold workflow commands ("\n::error::..."): stop command processing around them, then print our own
+    # annotations.
+    token = secrets.token_hex(16) if writer.annotations else None
+    if token:
+        print(f"::stop-commands::{token}", flush=True)
     rc = finish(ctx, out.ran, out.findings, general, all_rules=_unique_rules(out.rules),
                 on_report=writer)
-    if out.errors:
-        if general["format"] not in ("text", "github") or general.get("output"):
-            for name, message in sorted(out.errors.items()):  # text/github already print every note
-                print(f"mlwarden: error: {name}: {message}", file=sys.stderr)
-        return 2
-    return rc
+    if out.errors and (general["format"] not in ("text", "github") or general.get("output")):
+        for name, message in sorted(out.errors.items()):  # text/github already print every note
+            print(f"mlwarden: error: {name}: {message}", file=sys.stderr)
+    if token:
+        sys.stderr.flush()
+        print(f"::{token}::", flush=True)
+        writer.print_annotations()
+    return 2 if out.errors else rc
 
 
 def _unique_rules(rules: Sequence[Any]) -> list[Any]:
@@ -370,6 +379,18 @@ class _ReportWriter:
     def __init__(self, general: Mapping[str, Any], scan_opts: Mapping[str, Any]) -> None:
         self.general = general
         self.scan_opts = scan_opts
+        self.report: Any = None
+        github = scan_opts.get("github-annotations")
+        # annotations in addition to the main output (not when the main output already is annotations)
+        self.annotations = bool(in_github_actions() if github is None else github) and not (
+            general["format"] == "github" and not general.get("output"))
+
+    def print_annotations(self) -> None:
+        if self.report is not None:
+            from mlwarden.formats import get
+
+            sys.stdout.write(get("github")(self.report))
+            sys.stdout.flush()
 
     def __call__(self, report: Any) -> None:
         from mlwarden.core.fileio import atomic_write_text
@@ -387,12 +408,7 @@ class _ReportWriter:
                         raise MlwardenError(f"cannot create the folder: {exc.strerror}",
                                             path=str(path.parent)) from None
                 atomic_write_text(path, get(fmt)(plain))
-        github = self.scan_opts.get("github-annotations")
-        if github is None:
-            github = in_github_actions()
-        if github and not (self.general["format"] == "github" and not self.general.get("output")):
-            sys.stdout.write(get("github")(plain))
-            sys.stdout.flush()
+        self.report = plain
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if in_github_actions() and summary:
             try:

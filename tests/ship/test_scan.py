@@ -156,9 +156,14 @@ def test_github_actions_annotations_and_job_summary(bad_repo: Path, tmp_path: Pa
     assert rc == 1
     assert "::error file=requirements.txt,line=1,col=1,title=MLW301 unpinned [high]::" in out
     lines = out.splitlines()
-    annotations = [x for x in lines if x.startswith("::")]
-    text_lines = [x for x in lines if x.startswith("requirements.txt:")]
+    # the text report runs with workflow commands stopped, then the annotations follow
+    assert lines[0].startswith("::stop-commands::")
+    token = lines[0].split("::")[2]
+    resume = lines.index(f"::{token}::")
+    annotations = [x for x in lines[resume + 1:] if x.startswith("::")]
+    text_lines = [x for x in lines[1:resume] if x.startswith("requirements.txt:")]
     assert len(annotations) == len(text_lines) >= 1  # text report plus one annotation per finding
+    assert len(lines) == 1 + len(text_lines) + 1 + len(annotations)
     text = summary.read_text()
     assert text.startswith("previous step's summary\n## mlwarden\n")  # appended, not replaced
     highs = sum("[high]" in x for x in text_lines)
@@ -168,6 +173,23 @@ def test_github_actions_annotations_and_job_summary(bad_repo: Path, tmp_path: Pa
     rc, out, _ = run(bad_repo, ["--checks", "check-pins"], monkeypatch, capsys)
     assert "::error" not in out
     assert summary.read_text() == text
+
+
+def test_scanned_names_cannot_inject_workflow_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    evil_dir = "x\n::error file=README.md,title=pwned::fake\n::add-mask::secret"
+    repo = make_repo(tmp_path / "r", {f"{evil_dir}/requirements.txt": "requests>=2\n"})
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    rc, out, _ = run(repo, ["--checks", "check-pins"], monkeypatch, capsys)
+    assert rc == 1
+    lines = out.splitlines()
+    token = lines[0].removeprefix("::stop-commands::")
+    assert len(token) == 32
+    resume = lines.index(f"::{token}::")
+    injected = [i for i, x in enumerate(lines) if x.startswith(("::error file=README.md", "::add-mask::"))]
+    assert injected and all(0 < i < resume for i in injected)  # only while commands are stopped
+    ours = lines[resume + 1:]
+    assert ours and all(x.startswith("::error file=x%0A") or x.startswith("::notice file=x%0A") for x in ours)
 
 
 def test_suppression_applies_once_for_every_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
