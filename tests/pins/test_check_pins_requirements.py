@@ -190,6 +190,9 @@ def test_insecure_transport_everywhere(check: Any) -> None:
     ]) + "\n"}, "requirements.txt")
     insecure = [f["line"] for f in findings if f["slug"] == "insecure-transport"]
     assert insecure == [1, 3, 4, 5]
+    _rc, findings, _ = check({"requirements-local.txt": "--extra-index-url http://127.0.0.1:8080/simple\n"},
+                             "requirements-local.txt", "--trusted-indexes", "http://127.0.0.1:8080/simple")
+    assert [(f["slug"], f["severity"]) for f in findings] == [("insecure-transport", "low")]
 
 
 def test_index_options(check: Any) -> None:

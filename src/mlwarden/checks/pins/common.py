@@ -115,6 +115,11 @@ def _host(url: str) -> str:
         return ""
 
 
+def is_loopback(url: str) -> bool:
+    """http://localhost and 127.0.0.1 never leave the machine (a local test index or proxy)."""
+    return _host(url) in LOOPBACK
+
+
 def redact(url: str) -> str:
     """Hide credentials in a URL for messages (user:token@host -> ***@host)."""
     return re.sub(r"(://)[^/@\s]+@", r"\1***@", url)

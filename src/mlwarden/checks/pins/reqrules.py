@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from mlwarden.checks.pins.common import dependency_findings, insecure_url, redact
+from mlwarden.checks.pins.common import dependency_findings, insecure_url, is_loopback, redact
 from mlwarden.checks.pins.rules import (
     DUPLICATE_NAME,
     EXTRA_INDEX_URL,
@@ -162,6 +162,7 @@ def _file_findings(m: Manifest, options: Mapping[str, Any]) -> Iterator[Finding]
         if ix.kind in ("index-url", "extra-index-url", "find-links") and insecure_url(ix.value):
             yield Finding(rule=INSECURE_TRANSPORT, **loc,
                           message=f"--{ix.kind} {shown} uses plain-text http",
+                          severity=Severity.LOW if is_loopback(ix.value) else None,
                           hint="use an https URL", data={"url": shown})
         if ix.kind == "index-url":
             if not is_pypi(ix.value) and not is_trusted(ix.value, trusted):
