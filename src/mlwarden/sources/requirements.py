@@ -19,11 +19,22 @@ What pip rejects becomes a ``Problem`` with pip's reason; what pip silently igno
 certainly a mistake (a global option on a requirement line, ``--hash`` alone on a line) also becomes a
 ``Problem`` whose message says pip ignores it.
 
-Library fix-ups (verified against pip 23-25 behaviour): the library's own file reading, line joining
-and option parser are not used (they lose the last physical line of a logical line, accept options pip
-removed, build a new optparse parser per line and read includes from URLs); ``--hash`` values are
-validated like pip does (strong algorithm, ``name:hex``); hashes in URL fragments (``#sha256=``) are
-kept as hashes; VCS refs are split like pip's VCS backends do.
+Library fix-ups (each verified against pip's own parser, pip 23.2, on the same lines):
+
+* the library's file reading, line joining and option parser are not used: they lose the last physical
+  line of a logical line, read includes from URLs, build a new optparse parser for every line, and are
+  quadratic on hostile lines (comment regex on long blank runs, ``list.pop(0)`` in the argument split,
+  optparse on tens of thousands of options): this module does the same splits in linear time and bounds
+  the rest;
+* its option set differs from pip's: it accepts ``--install-option`` (removed in pip 23.1), the legacy
+  ``--allow-external`` family and ``--requirements``, and rejects ``--config-settings``/``-C``;
+* it does not validate ``--hash`` (pip requires ``name:value`` with sha256/384/512);
+* it takes ``-e https://...`` and ``git://...`` (no ``git+``) for local paths; pip rejects both;
+* malformed URLs raise ``ValueError`` from urllib instead of an invalid-requirement error;
+* its error messages span several lines (packaging's caret diagrams): reduced to pip's first line.
+
+Plain ``name==version`` lines and named requirements without URL or path are parsed with ``packaging``
+directly (the library hands them to packaging unchanged), so files without URLs never import it.
 """
 
 from __future__ import annotations
