@@ -103,6 +103,7 @@ CASES: list[tuple[str, str, list[str]]] = [
      "import yaml\ntry:\n    from yaml import CSafeLoader as SL\nexcept ImportError:\n    from yaml import SafeLoader as SL\n"
      "yaml.load(f, Loader=SL)\n", []),
     ("yaml-other-lib", "import ruamel.yaml\ny = ruamel.yaml.YAML(typ='safe')\ny.load(f)\n", []),
+    ("ruamel-unsafe", "from ruamel.yaml import YAML\nYAML(typ='unsafe').load(f)\n", ["yaml-unsafe-load"]),
     # --- keras --------------------------------------------------------------------------------------
     ("keras-unsafe", "import keras\nkeras.models.load_model('m.keras', safe_mode=False)\n", ["keras-unsafe-mode"]),
     ("tf-keras-unsafe", "import tensorflow as tf\ntf.keras.models.load_model('m.keras', safe_mode=False)\n",
@@ -181,6 +182,22 @@ CASES: list[tuple[str, str, list[str]]] = [
      "run(AutoModel.from_pretrained(name_of(AutoTokenizer.from_pretrained('org/t'))))\n", ["hub-unpinned"]),
     ("hub-param-default", "from transformers import AutoModel\ndef load(name='org/m', revision='main'):\n"
      "    return AutoModel.from_pretrained(name, revision=revision)\n", ["hub-unpinned"]),
+    ("hub-argparse-default", "import argparse\nfrom transformers import AutoModel\np = argparse.ArgumentParser()\n"
+     "p.add_argument('--model-name', default='org/m')\np.add_argument('--revision', default='main')\n"
+     "args = p.parse_args()\nAutoModel.from_pretrained(args.model_name, revision=args.revision)\n", ["hub-unpinned"]),
+    ("hub-argparse-pinned", f"import argparse\nfrom transformers import AutoModel\np = argparse.ArgumentParser()\n"
+     f"p.add_argument('--model', default='org/m')\np.add_argument('--rev', default='{C40}')\n"
+     "def main(args):\n    AutoModel.from_pretrained(args.model, revision=args.rev)\n", []),
+    ("hub-argparse-required", "import argparse\nfrom transformers import AutoModel\np = argparse.ArgumentParser()\n"
+     "p.add_argument('--model', required=True)\nargs = p.parse_args()\nAutoModel.from_pretrained(args.model)\n", []),
+    ("hub-dataclass-default", "from dataclasses import dataclass, field\nfrom transformers import AutoModel\n"
+     "@dataclass\nclass ModelArguments:\n    model_name_or_path: str = field(default='org/m')\n"
+     "    model_revision: str = 'main'\n"
+     "def main(margs):\n    AutoModel.from_pretrained(margs.model_name_or_path, revision=margs.model_revision)\n",
+     ["hub-unpinned"]),
+    ("hub-dataclass-no-default", "from dataclasses import dataclass, field\nfrom transformers import AutoModel\n"
+     "@dataclass\nclass A:\n    model_name_or_path: str = field(metadata={'help': 'x'})\n"
+     "def main(a):\n    AutoModel.from_pretrained(a.model_name_or_path)\n", []),
     # --- torch.hub ----------------------------------------------------------------------------------
     ("torch-hub-no-ref", "import torch\ntorch.hub.load('pytorch/vision', 'resnet18')\n", ["torch-hub-unpinned"]),
     ("torch-hub-tag", "import torch\ntorch.hub.load('pytorch/vision:v0.10.0', 'resnet18')\n", ["torch-hub-unpinned"]),

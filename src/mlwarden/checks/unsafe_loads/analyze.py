@@ -288,6 +288,12 @@ class Analyzer:
             self._numpy(call, scope, quals)
         if qs & YAML_FUNCS:
             self._yaml(call, sorted(qs & YAML_FUNCS)[0], scope)
+        if "ruamel.yaml.YAML" in qs:
+            typ, _ = self.arg(call, scope, "typ")
+            if typ == "unsafe" or (isinstance(typ, tuple) and "unsafe" in typ):
+                self._hit(R.YAML_UNSAFE, call, f"`{_text(call.func)}(typ=\"unsafe\")` constructs arbitrary "
+                          "Python objects from YAML tags", "use YAML(typ=\"safe\")",
+                          call=_text(call.func))
         if any(q.startswith("keras.") for q in qs) or attr in _KERAS_ATTRS:
             self._keras(call, scope, quals, attr)
         self._hub(call, scope, quals, attr)

@@ -200,6 +200,7 @@ class Resolver:
         self._cache: dict[tuple[int, str], Any] = {}
         self._busy: set[tuple[int, str]] = set()
         self._build(self.module)
+        self._defaults: dict[str, list[tuple[ast.expr, Scope]]] | None = None
 
     # -- scope construction -------------------------------------------------------------------------
     def _build(self, scope: Scope) -> None:
@@ -315,6 +316,61 @@ class Resolver:
             sub = Scope(kind, child, scope if kind == "class" else parent)
             self.scopes[id(child)] = sub
             self._build(sub)
+
+    # -- command-line and dataclass option defaults ---------------------------------------------------
+    def _option_default(self, attr: str, depth: int) -> Any:
+        """``args.model_name`` on an unresolvable object: the literal default of an argparse option
+        (``add_argument("--model-name", default="gpt2")``) or of a dataclass field with that name in this
+        module (HfArgumentParser style). Several different defaults give UNKNOWN."""
+        if self._defaults is None:
+            self._defaults = self._collect_defaults()
+        found = self._defaults.get(attr)
+        if not found:
+            return UNKNOWN
+        return _merge([self.eval(e, s, depth + 1) for e, s in found])
+
+    def _collect_defaults(self) -> dict[str, list[tuple[ast.expr, Scope]]]:
+        out: dict[str, list[tuple[ast.expr, Scope]]] = {}
+        for scope in self.scopes.values():
+            for call in scope.calls:
+                if not (isinstance(call.func, ast.Attribute) and call.func.attr == "add_argument"):
+                    continue
+                kws = {k.arg: k.value for k in call.keywords if k.arg}
+                dest: str | None = None
+                d = kws.get("dest")
+                if isinstance(d, ast.Constant) and isinstance(d.value, str):
+                    dest = d.value
+                else:
+                    flags = [a.value for a in call.args
+                             if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+                    long = [f for f in flags if f.startswith("--")]
+                    if long:
+                        dest = long[0][2:].replace("-", "_")
+                    elif flags and not flags[0].startswith("-"):
+                        dest = flags[0]
+                    elif flags:
+                        dest = flags[0].lstrip("-").replace("-", "_")
+                if dest:
+                    default = kws.get("default")
+                    out.setdefault(dest, []).append((default if default is not None else
+                                                     ast.Constant(value=None), scope))
+            for cls in scope.classes:
+                sub = self.scopes.get(id(cls))
+                if sub is None or not any("dataclass" in ast.unparse(d) for d in cls.decorator_list):
+                    continue
+                for st in cls.body:
+                    if isinstance(st, ast.AnnAssign) and isinstance(st.target, ast.Name) and \
+                            st.value is not None:
+                        v = st.value
+                        if isinstance(v, ast.Call) and isinstance(v.func, (ast.Name, ast.Attribute)) and \
+                                ast.unparse(v.func).endswith("field"):
+                            dv = next((k.value for k in v.keywords if k.arg == "default"), None)
+                            if dv is None:
+                                out.setdefault(st.target.id, []).append((ast.Name(id="__unknown__"), sub))
+                                continue
+                            v = dv
+                        out.setdefault(st.target.id, []).append((v, scope))
+        return out
 
     def _mutate(self, scope: Scope, name: str) -> None:
         target = self.module if name in scope.globals_ else scope
@@ -443,9 +499,13 @@ class Resolver:
             if isinstance(base, Ref):
                 return Ref(tuple(dict.fromkeys(canon(f"{q}.{node.attr}") for q in base.quals)))
             if isinstance(base, Instance):
+                if any("parse_args" in q or "parse_known_args" in q for q in base.quals):
+                    return self._option_default(node.attr, depth)
                 return Ref(tuple(dict.fromkeys(canon(f"{q}.{node.attr}") for q in base.quals)))
             if isinstance(base, ClassVal):
                 return Ref(tuple(f"{q}.{node.attr}" for q in base.bases) or (f"<local>.{node.attr}",))
+            if base is UNKNOWN and isinstance(node.value, (ast.Name, ast.Attribute)):
+                return self._option_default(node.attr, depth)
             return UNKNOWN
         if isinstance(node, ast.JoinedStr):
             return self._fstring(node, scope, depth)
