@@ -293,3 +293,17 @@ def test_arbitrary_text_never_raises() -> None:
 def test_problem_columns_point_at_the_offending_option(tmp_path: Path) -> None:
     m = load(tmp_path, "pkg==1.0 --hash=sha256:abc\nok==1 --index-url https://x\n  --nope\n")
     assert [(p.line, p.column) for p in m.problems] == [(1, 17), (2, 7), (3, 3)]
+
+
+def test_project_manifests_takes_a_check_context(tmp_path: Path) -> None:
+    from mlwarden.checks.base import Context
+    from mlwarden.core.config import Config
+
+    write(tmp_path, "requirements.txt", "numpy==1.26.4\n")
+    write(tmp_path, "vendor/requirements.txt", "evil==1.0\n")
+    write(tmp_path, "requirements-weird.txt", "-r requirements.txt\n")
+    ctx = Context(paths=[str(tmp_path)], root=tmp_path, config=Config(root=tmp_path), options={},
+                  exclude=("vendor",), use_git=False)
+    manifests = project_manifests(ctx)
+    assert [m.path for m in manifests] == ["requirements-weird.txt", "requirements.txt"]
+    assert [d.normalized for d in project_dependencies(ctx)] == ["numpy"]
