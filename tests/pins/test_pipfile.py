@@ -27,6 +27,7 @@ numpy = "==1.26.4"
 torch = {{version = "==2.1.0", index = "pytorch"}}
 transformers = {{git = "https://github.com/huggingface/transformers.git", ref = "main"}}
 mytool = {{path = ".", editable = true}}
+shared = {{path = "../shared", editable = true}}
 "Pillow" = ">=10"
 
 [dev-packages]
@@ -51,7 +52,7 @@ def test_pipfile_reader_and_rules(tmp_path: Path) -> None:
         ("extra-index", line_of(PIPFILE, f'url = "{PYTORCH}"'), "medium"),
         ("unpinned", line_of(PIPFILE, "requests ="), "low"),
         ("vcs-unpinned", line_of(PIPFILE, "transformers ="), "high"),
-        ("editable", line_of(PIPFILE, "mytool ="), "medium"),
+        ("editable", line_of(PIPFILE, "shared ="), "medium"),  # not for the project itself (mytool)
         ("unpinned", line_of(PIPFILE, '"Pillow"'), "low"),
     ]
 
@@ -83,6 +84,7 @@ def pipfile_lock(ref: str = COMMIT, torch_hashes: bool = True) -> str:
                       "version": "==2.1.0+cu121"},
             "transformers": {"git": "https://github.com/huggingface/transformers.git", "ref": ref},
             "mytool": {"editable": True, "path": "."},
+            "shared": {"editable": True, "path": "../shared"},
         },
         "develop": {
             "pytest": {"hashes": [f"sha256:{h('pt')}"], "index": "pypi", "version": "==8.2.0"},
@@ -113,15 +115,15 @@ def test_pipfile_lock_rules(tmp_path: Path) -> None:
         ("lock-no-hash", torch, "high"),
         ("lock-foreign-registry", torch, "medium"),
         ("lock-git-no-commit", line_of(text, '"transformers": {'), "high"),
-        ("editable", line_of(text, '"mytool": {'), "medium"),
+        ("editable", line_of(text, '"shared": {'), "medium"),
     ])
 
 
 def test_pipfile_lock_clean_when_trusted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                          capsys: pytest.CaptureFixture[str]) -> None:
-    lock = pipfile_lock().replace('"editable": true,\n            "path": "."', '"version": "==1.0"')
-    lock = json.dumps({**json.loads(lock), "default": {k: v for k, v in json.loads(lock)["default"].items()
-                                                       if k != "mytool"}}, indent=4)
+    data = json.loads(pipfile_lock())
+    del data["default"]["shared"]  # the project's own "-e ." (mytool) stays: not a third-party dependency
+    lock = json.dumps(data, indent=4)
     rc, findings = run(tmp_path, monkeypatch, capsys, {"Pipfile.lock": lock}, "Pipfile.lock",
                        "--trusted-indexes", PYTORCH)
     assert (rc, findings) == (0, [])

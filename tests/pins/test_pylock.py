@@ -66,6 +66,10 @@ name = "app"
 [packages.directory]
 path = "."
 editable = true
+
+[[packages]]
+name = "plugins"
+directory = {{ path = "./plugins", editable = true }}
 """
 
 
@@ -90,13 +94,14 @@ def test_rules(tmp_path: Path) -> None:
         ("lock-foreign-registry", line_of(text, 'name = "torch"') - 1, "medium"),
         ("lock-git-no-commit", line_of(text, 'name = "clip"') - 1, "high"),
         ("lock-no-hash", line_of(text, 'name = "whisper"') - 1, "high"),
-        ("editable", line_of(text, 'name = "app"') - 1, "medium"),
+        ("editable", line_of(text, 'name = "plugins"') - 1, "medium"),  # not for the project itself (app)
     ]
 
 
 def test_named_pylock_through_the_hook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                        capsys: pytest.CaptureFixture[str]) -> None:
-    text = pylock().replace('[[packages]]\nname = "app"\n[packages.directory]\npath = "."\neditable = true\n', "")
+    text = pylock().replace('[[packages]]\nname = "plugins"\ndirectory = { path = "./plugins", editable = true }\n',
+                            "")
     rc, findings = run(tmp_path, monkeypatch, capsys, {"pylock.gpu.toml": text}, ".",
                        "--trusted-indexes", PYTORCH)
     assert (rc, findings) == (0, [])

@@ -29,11 +29,13 @@ from mlwarden.checks.pins.rules import (
     CONDA_FUZZY_PIN,
     CONDA_UNPINNED,
     DUPLICATE_NAME,
+    EDITABLE,
     EXTRA_INDEX,
     FIND_LINKS,
     INDEX_URL,
     INSECURE_TRANSPORT,
     INVALID_LINE,
+    LOCAL_PATH,
     LOCK_FOREIGN_REGISTRY,
     LOCK_GIT_NO_COMMIT,
     LOCK_NO_HASH,
@@ -62,8 +64,11 @@ def check_manifest(manifest: Manifest, options: Mapping[str, Any]) -> Iterator[F
     for dep in manifest.dependencies:
         if dep.extra.get("workspace") or (dep.normalized in members and dep.kind != "lock"):
             continue
+        own = _is_project_itself(dep)
         for f in dependency_findings(dep, manifest, options):
             if dep.kind == "lock" and f.rule is UNPINNED:
+                continue
+            if own and f.rule in (EDITABLE, LOCAL_PATH):
                 continue
             if f.rule is INSECURE_TRANSPORT and dep.index and f.data.get("url") == redact(dep.index) \
                     and _normalize(dep.index) in declared:
@@ -72,6 +77,17 @@ def check_manifest(manifest: Manifest, options: Mapping[str, Any]) -> Iterator[F
         if dep.kind == "lock":
             yield from _lock_rules(dep, manifest, trusted)
     yield from _duplicates(manifest)
+
+
+def _is_project_itself(dep: Dependency) -> bool:
+    """A path entry for the folder of the file itself (``path = "."``, ``-e .``): the project being
+    installed, not a third-party dependency (pylock.toml exported by uv, Pipfile ``-e .``)."""
+    if dep.local_path is None:
+        return False
+    p = dep.local_path.strip()
+    if p.startswith("file:"):
+        p = p[5:]
+    return p.rstrip("/") in (".", "")
 
 
 # ---------------------------------------------------------------------------------------------------
