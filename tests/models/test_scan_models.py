@@ -835,3 +835,24 @@ def test_broken_first_pickle_does_not_hide_the_next(tmp_path: Path) -> None:
     data = b"\x80\x02]q\x00\xff\xff" + b"JUNK" * 8 + B.reduce_call("subprocess", "check_output")
     _, findings = scan(tmp_path, "broken.pkl", data)
     assert "MLW503" in ids(findings) and "subprocess.check_output" in globals_of(findings)
+
+
+def test_tfoplambda_lfs_pointers_gguf_arrays_and_fifos(tmp_path: Path) -> None:
+    ok_op = {"class_name": "TFOpLambda", "config": {"name": "mul", "function": "math.multiply"}}
+    bad_op = {"class_name": "TFOpLambda", "config": {"name": "w", "function": "io.write_file"}}
+    _, findings = scan(tmp_path, "ok.keras", B.keras_zip(B.keras_config([ok_op])))
+    assert findings == []
+    _, findings = scan(tmp_path, "bad.keras", B.keras_zip(B.keras_config([bad_op])))
+    assert [(f.rule.id, f.level) for f in findings] == [("MLW507", Severity.CRITICAL)]
+    pointer = b"version https://git-lfs.github.com/spec/v1\noid sha256:" + b"0" * 64 + b"\nsize 123\n"
+    fmt, findings = scan(tmp_path, "model.safetensors", pointer)
+    assert fmt == "git-lfs-pointer" and [f.level for f in findings] == [Severity.INFO]
+    _, findings = scan(
+        tmp_path,
+        "t.gguf",
+        B.gguf({"tokenizer.chat_templates": [B.BENIGN_TEMPLATE, B.MALICIOUS_TEMPLATES[0]]}),
+    )
+    assert ids(findings) == {"MLW508"}
+    fifo = tmp_path / "pipe.pt"
+    os.mkfifo(fifo)
+    assert scan_file(fifo, "pipe.pt") == (None, [])  # never opened: a FIFO would block

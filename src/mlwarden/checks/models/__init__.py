@@ -6,9 +6,9 @@ Public API (stable; used by generate-sbom):
     The format of a file by its bytes, whatever its extension: ``"pickle"``, ``"pytorch-zip"``,
     ``"pytorch-legacy"``, ``"torchscript"``, ``"joblib"``, ``"numpy"``, ``"npz"``, ``"safetensors"``,
     ``"gguf"``, ``"onnx"``, ``"keras"``, ``"hdf5"``, ``"tar"``, ``"zip"``, ``"torchserve-mar"``,
-    ``"tensorflow"``, ``"tflite"``, ``"sentencepiece"``, ``"ggml"``, a compression name (``"gzip"``,
-    ``"bzip2"``, ``"xz"``, ``"lzma"``, ``"zlib"``, ``"lz4"``), or None when the bytes are not a model format.
-    Never raises.
+    ``"tensorflow"``, ``"tflite"``, ``"sentencepiece"``, ``"ggml"``, ``"git-lfs-pointer"``, a
+    compression name (``"gzip"``, ``"bzip2"``, ``"xz"``, ``"lzma"``, ``"zlib"``, ``"lz4"``), or None when
+    the bytes are not a model format. Never raises.
 
 ``scan_file(path: Path, display: str, options: ScanOptions | Mapping | None = None)
 -> tuple[str | None, list[Finding]]``

@@ -276,7 +276,17 @@ def scan_gguf(reg: Region, member: str | None, sink: Sink) -> None:
                     if count > size:
                         raise _GGUFError(f"array of {count} strings is larger than the file")
                     for _ in range(count):
-                        string(want)
+                        item_off = pos
+                        item = string(want)
+                        for hit in template_findings(item) if want and item else ():
+                            sink.add(
+                                R.GGUF_TEMPLATE,
+                                f"metadata {key!r}: {hit}",
+                                member=member,
+                                offset=item_off,
+                                fmt="gguf",
+                                key=key,
+                            )
                 else:
                     raise _GGUFError(f"unsupported array item type {itype} for key {key!r}")
             else:
@@ -431,6 +441,24 @@ _KERAS_GADGETS = frozenset(
 )
 
 
+# tf.* functions a TFOpLambda layer may name that reach files or Python
+_TF_OP_GADGETS = (
+    "io.",
+    "gfile",
+    "write_file",
+    "read_file",
+    "py_func",
+    "numpy_function",
+    "py_function",
+    "debugging.",
+    "print",
+    "compat.v1.",
+    "saved_model",
+    "summary.",
+    "data.experimental",
+)
+
+
 def _keras_safe_module(mod: str) -> bool:
     return any(mod == m or mod.startswith(m + ".") for m in _KERAS_MODULES)
 
@@ -460,6 +488,19 @@ def keras_config_findings(cfg: Any, member: str | None, sink: Sink, fmt: str, of
         cls = node.get("class_name")
         conf0 = node.get("config")
         name = node.get("name") or (conf0.get("name") if isinstance(conf0, dict) else None)
+        if cls in ("TFOpLambda", "SlicingOpLambda") and isinstance(conf0, dict):
+            op_fn = str(conf0.get("function", ""))
+            if any(t in op_fn for t in _TF_OP_GADGETS) and once("tfop", f"{path}:{op_fn}"):
+                sink.add(
+                    R.KERAS_MODULE,
+                    f"TFOpLambda layer {name!r} at {path or 'top'} calls tf.{op_fn} (file, "
+                    "Python or I/O access)",
+                    member=member,
+                    offset=offset,
+                    fmt=fmt,
+                    glob=f"tensorflow.{op_fn}",
+                    severity=Severity.CRITICAL,
+                )
         if cls == "Lambda" or cls == "__lambda__" or (isinstance(cls, str) and cls.endswith(">Lambda")):
             conf = node.get("config")
             detail = "marshalled Python bytecode"

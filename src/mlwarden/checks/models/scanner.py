@@ -7,6 +7,7 @@ import lzma
 import mmap
 import os
 import re
+import stat
 import struct
 import zlib
 from collections.abc import Iterator
@@ -272,6 +273,8 @@ def sniff_region(reg: Region, name: str = "") -> str | None:
     if comp:
         return comp
     ext = _ext(name)
+    if head.startswith(b"version https://git-lfs.github.com/spec/"):
+        return "git-lfs-pointer"
     if head[0] in _PROTO0_START and _looks_like_proto0(reg):
         return "pickle"
     if _looks_like_onnx(reg):
@@ -437,10 +440,13 @@ class Scanner:
     def scan_file(self, path: Path, display: str) -> tuple[str | None, list[Finding]]:
         sink = Sink(display)
         try:
-            size = path.stat().st_size
+            st = path.stat()
         except OSError as exc:
             sink.add(R.UNSCANNABLE, f"cannot read: {exc.strerror or exc}", member=None, offset=None, fmt=None)
             return None, sink.findings
+        if not stat.S_ISREG(st.st_mode):
+            return None, sink.findings  # FIFOs, devices, sockets: never opened (a FIFO would block)
+        size = st.st_size
         if size == 0:
             if _ext(path.name) in MODEL_EXTENSIONS:
                 sink.add(
@@ -568,6 +574,16 @@ class Scanner:
                 scan_tf_pb(reg, member, sink)
             elif fmt == "tar":
                 self.scan_tar(reg, member, sink, depth)
+            elif fmt == "git-lfs-pointer":
+                sink.add(
+                    R.UNSCANNABLE,
+                    "Git LFS pointer: the model itself is not checked out here; scan again "
+                    "after `git lfs pull`",
+                    member=member,
+                    offset=0,
+                    fmt=fmt,
+                    severity=Severity.INFO,
+                )
             elif fmt in ("tflite", "sentencepiece", "ggml"):
                 pass  # data only: flatbuffer / protobuf tables with no code path on load
             elif fmt == "lz4":
