@@ -151,3 +151,11 @@ def test_apply_inline_and_config_suppressions(tmp_path: Path) -> None:
                    ("unpinned", "requirements.txt", 2), ("unpinned", "requirements.txt", 3)]
     expired = next(f for f in kept if f.slug == "suppression-expired")
     assert expired.id == "MLW001" and "2020-01-01" in expired.message
+
+
+def test_inline_suppression_on_last_line_of_continued_entry(tmp_path: Path) -> None:
+    write(tmp_path / "requirements.txt",
+          "torch==2.6.0 \\\n    --hash=sha256:" + "a" * 64 + "  # mlwarden: ignore[unpinned]\nnumpy \\\n  ; python_version>'3'\n")
+    kept = apply([Finding(RULE, "requirements.txt", "torch", line=1), Finding(RULE, "requirements.txt", "numpy", line=3)],
+                 [], root=tmp_path, config_path=None)
+    assert [f.message for f in kept] == ["numpy"]

@@ -52,6 +52,17 @@ class LineCache:
         lines = self._lines[path]
         return lines[lineno - 1] if 0 < lineno <= len(lines) else ""
 
+    def logical_line(self, path: str, lineno: int, limit: int = 500) -> str:
+        """The physical line plus its backslash continuations (a hashed requirement spans several lines and
+        only its last line can carry a comment)."""
+        parts = [self.line(path, lineno)]
+        while parts[-1].rstrip().endswith("\\") and len(parts) < limit:
+            nxt = self.line(path, lineno + len(parts))
+            if not nxt:
+                break
+            parts.append(nxt)
+        return "\n".join(parts)
+
 
 def apply(
     findings: Iterable[Finding],
@@ -80,7 +91,7 @@ def apply(
             active.append(s)
     for f in findings:
         if f.line:
-            text = line_of(f) if line_of else cache.line(f.path, f.line)
+            text = line_of(f) if line_of else cache.logical_line(f.path, f.line)
             names = inline_rules(text)
             if names is not None and matches_rule(f, names):
                 continue
