@@ -33,6 +33,8 @@ dependencies:
       - peft>=0.9
       - git+https://github.com/huggingface/trl.git@main
       - -r requirements-pip.txt
+      - -e .
+      - -e ./plugins
 """
 
 
@@ -50,8 +52,9 @@ def test_reader(tmp_path: Path) -> None:
     assert conda["cudatoolkit"].version == "11.8.0" and conda["cudatoolkit"].extra["build"] == "h6a678d5_0"
     assert conda["transformers"].version == "4.38.2"
     assert (conda["pytorch"].line, conda["pytorch"].column) == (line_of(ENV, "pytorch::pytorch"), 5)
-    pip = {d.normalized or d.url: d for d in m.dependencies if d.kind == "conda-pip"}
-    assert set(pip) == {"accelerate", "peft", "git+https://github.com/huggingface/trl.git@main"}
+    pip = {d.normalized or d.url or d.local_path: d for d in m.dependencies if d.kind == "conda-pip"}
+    assert set(pip) == {"accelerate", "peft", "git+https://github.com/huggingface/trl.git@main", ".",
+                        "./plugins"}
     assert (pip["peft"].line, pip["peft"].column) == (line_of(ENV, "peft>=0.9"), 9)
     assert [d.normalized for d in m.included[0].dependencies] == ["datasets"]
     assert m.included[0].path == "requirements-pip.txt"
@@ -77,6 +80,9 @@ def test_rules(tmp_path: Path) -> None:
         ("unpinned", line_of(ENV, "peft>="), "high"),
         ("missing-hash", line_of(ENV, "trl.git"), "low"),
         ("vcs-unpinned", line_of(ENV, "trl.git"), "high"),
+        ("editable", line_of(ENV, "-e ./plugins"), "medium"),  # "-e ." is the project itself
+        ("missing-hash", line_of(ENV, "-e ./plugins"), "low"),
+        ("missing-hash", line_of(ENV, "-e ."), "low"),
     ])
     # the -r file of the pip block is read relative to the environment file and checked
     inc = sorted((f.slug, f.line, f.level.label) for f in findings if f.path == "requirements-pip.txt")
@@ -111,7 +117,11 @@ dependencies:
   - NumPy==1.26.3
 """
     got = triples(check(load(tmp_path, "environment.yaml", env)))
-    assert got == [("insecure-transport", 2, "high"), ("duplicate-name", 7, "high")]
+    assert got == [("insecure-transport", 2, "high"), ("insecure-transport", 6, "high"),
+                   ("duplicate-name", 7, "high")]
+    m = load(tmp_path, "environment.yaml", env)
+    scipy = next(d for d in m.dependencies if d.normalized == "scipy")
+    assert scipy.extra["channel"] == "http://conda.corp.example/other" and scipy.version == "1.12.0"
 
 
 def test_pip_block_include_outside_tree_and_missing(tmp_path: Path) -> None:
@@ -135,11 +145,12 @@ dependencies:
   - [nested, list]
   - other: thing
   - "!!!"
+  - numpy:1.2
 """
     findings = check(load(tmp_path, "environment.yml", env))
     assert triples(findings) == [("invalid-line", 2, "medium"), ("invalid-line", 5, "medium"),
                                  ("invalid-line", 6, "medium"), ("invalid-line", 7, "medium"),
-                                 ("invalid-line", 8, "medium")]
+                                 ("invalid-line", 8, "medium"), ("invalid-line", 9, "medium")]
 
 
 def test_through_the_hook_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

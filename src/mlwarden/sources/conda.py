@@ -30,7 +30,7 @@ from mlwarden.core.errors import InputError
 from mlwarden.sources.model import Dependency, IndexSetting, Manifest, Problem
 from mlwarden.sources.tomltext import newline_of, read_text
 
-_SPEC = re.compile(r"^\s*(?:(?P<channel>[^\s:\[]+)::)?(?P<name>[A-Za-z0-9_][A-Za-z0-9_.+-]*)(?P<rest>.*)$")
+_SPEC = re.compile(r"^\s*(?:(?P<channel>\S+?)::)?(?P<name>[A-Za-z0-9_][A-Za-z0-9_.+-]*)(?P<rest>.*)$")
 _RANGE_CHARS = re.compile(r"[<>!~|,]")
 MAX_NESTING = 200
 
@@ -187,6 +187,8 @@ def conda_dependency(spec: str, display: str, line: int | None, col: int | None)
         return None
     name = mt.group("name")
     rest = mt.group("rest").strip()
+    if rest and not (rest[0] in "=<>!~[*" or rest[0].isdigit()):
+        return None
     version: str | None = None
     build: str | None = None
     pin = "none"

@@ -307,4 +307,8 @@ def _conda(m: Manifest, options: Mapping[str, Any]) -> Iterator[Finding]:
     if isinstance(sub, Manifest):
         from mlwarden.checks.pins.reqrules import check_requirements
 
-        yield from check_requirements(sub, options, set())
+        own = {(d.source, d.line) for d in sub.dependencies if _is_project_itself(d)}
+        for f in check_requirements(sub, options, set()):
+            if f.rule in (EDITABLE, LOCAL_PATH) and (f.path, f.line) in own:
+                continue  # "- -e ." installs the project itself
+            yield f
