@@ -967,7 +967,10 @@ class Scanner:
         scan_tar(self, reg, member, sink, depth)
 
 
-_TEXT_GLOBAL = re.compile(rb"(c|i)([A-Za-z_][A-Za-z0-9_.]{0,127})\n([A-Za-z_][A-Za-z0-9_.]{0,127})\n")
+# a protocol 0/1 GLOBAL or INST followed by an opcode that uses it (not just two lines of prose)
+_TEXT_GLOBAL = re.compile(
+    rb"(c|i)([A-Za-z_][A-Za-z0-9_.]{0,127})\n([A-Za-z_][A-Za-z0-9_.]{0,127})\n(?=[(pq\x94.Rt)\x85\x86\x87\]}N])"
+)
 
 
 @dataclass
