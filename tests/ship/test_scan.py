@@ -332,3 +332,19 @@ def test_markdown_escapes_scanned_content() -> None:
     assert "<img" not in text and "&lt;img src=x onerror=alert\\(1\\)&gt;" not in text
     assert "&lt;img" in row and "a\\|b/" in row and "\\[click\\]" in row and "\\*now\\*" in row
     assert row.count(" | ") == 3  # the hostile pipe did not add a column
+
+
+def test_new_formats_work_for_a_single_check(bad_repo: Path, monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from mlwarden_hooks.check_pins import main as check_pins
+
+    monkeypatch.chdir(bad_repo)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    assert check_pins(["--format", "gitlab-sast", "requirements.txt"]) == 1
+    sast = json.loads(capsys.readouterr().out)
+    sast_validator().validate(sast)
+    assert sast["scan"]["start_time"] == "1970-01-01T00:00:00"
+    assert "MLW301" in {v["identifiers"][0]["value"] for v in sast["vulnerabilities"]}
+    assert check_pins(["--format", "markdown", "requirements.txt"]) == 1
+    text = capsys.readouterr().out
+    assert text.startswith("## mlwarden\n") and "| high | MLW301 unpinned | requirements.txt:1 |" in text
