@@ -39,7 +39,21 @@ def assert_valid_cdx(text: str) -> dict[str, Any]:
         assert dep["ref"] in known
         assert set(dep.get("dependsOn", [])) <= known, dep
     assert text.endswith("\n") and not text.endswith("\n\n")
+    # the schema's `iri-reference` format is only checked when rfc3987(-syntax) is installed: check our URLs
+    for comp in doc["components"]:
+        for ref in comp.get("externalReferences", []):
+            assert_url(ref["url"])
+        if "purl" in comp:
+            assert comp["purl"].startswith("pkg:") and not any(ch.isspace() for ch in comp["purl"])
     return doc  # type: ignore[no-any-return]
+
+
+def assert_url(url: str) -> None:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    assert parts.scheme in ("https", "http", "git", "ssh", "file") and (parts.netloc or parts.scheme == "file"), url
+    assert not any(ch.isspace() or ch in '<>"{}|\\^`' for ch in url), url
 
 
 def assert_valid_spdx(text: str) -> dict[str, Any]:
