@@ -209,3 +209,11 @@ def test_known_spdx_ids_are_in_the_schema_enum() -> None:
 
     enum = set(json.loads((SCHEMAS / "spdx.schema.json").read_text())["enum"])
     assert set(cyclonedx.KNOWN_SPDX_IDS) <= enum
+
+
+def test_urls_written_are_valid_iri_references() -> None:
+    comp = library_component(dep("odd", "1.0", url="https://files.example.org/my dir/odd-1.0.tar.gz\"x"))
+    assert comp.external_refs == {("distribution", "https://files.example.org/my%20dir/odd-1.0.tar.gz%22x")}
+    inv = Inventory(project_name="demo")
+    inv.components[comp.ref] = comp
+    assert_valid_cdx(cyclonedx.render(inv, tool_version=None, timestamp=None))

@@ -105,6 +105,14 @@ class Inventory:
 
 # ---------------------------------------------------------------------------------------------- libraries
 
+def safe_url(url: str) -> str:
+    """Percent-encode what an IRI reference may not contain (spaces, quotes, braces, ...) so the schema's
+    ``iri-reference`` format holds whatever a manifest wrote; valid URLs are unchanged."""
+    from urllib.parse import quote
+
+    return quote(url.strip(), safe=":/?#[]@!$&'()*+,;=%~")
+
+
 def _strip_vcs_url(url: str) -> tuple[str, str | None]:
     """``git+https://host/repo.git@ref#egg=x`` -> (``git+https://host/repo.git``, ``ref``)."""
     base = url.split("#", 1)[0]
@@ -161,7 +169,7 @@ def library_component(dep: Dependency) -> Component:
             label = plain.split("://", 1)[-1].rstrip("/")
             name = label[:-4] if label.endswith(".git") else label
         if plain:
-            ext.add(("vcs", plain))
+            ext.add(("vcs", safe_url(plain)))
         if rev:
             props.add(("mlwarden:vcs:ref", rev))
         pinned = bool(dep.commit and _COMMIT.match(dep.commit)) or bool(rev and _COMMIT.match(rev))
@@ -175,7 +183,7 @@ def library_component(dep: Dependency) -> Component:
             purl = None
             ref = f"url:{url}"
             name = url.rstrip("/").rsplit("/", 1)[-1] or url
-        ext.add(("distribution", url))
+        ext.add(("distribution", safe_url(url)))
         pinned = bool(hashes) or version is not None
     else:
         purl = _purl.pypi(name, version)
@@ -388,7 +396,7 @@ def hub_component(kind: str, repo_id: str, revision: str | None, pinned: bool, d
     comp = Component(ref=ref, type="data" if dataset else "machine-learning-model", name=name,
                      group=org or None, version=commit or revision or None, purl=purl,
                      origins=[(display, line)], pinned=commit is not None)
-    url = f"https://huggingface.co/{'datasets/' if dataset else ''}{repo_id}"
+    url = safe_url(f"https://huggingface.co/{'datasets/' if dataset else ''}{repo_id}")
     if commit:
         url += f"/tree/{commit}"
     comp.external_refs.add(("distribution", url))
