@@ -144,6 +144,8 @@ def test_truncations_parse_or_name_the_file(tmp_path: Path, name: str, text: str
     ("environment.yml", "a: 1\n---\nb: 2\n", "invalid YAML"),
     ("uv.lock", "a = " + "[" * 5000 + "]" * 5000 + "\n", "invalid TOML"),
     ("Pipfile.lock", "[" * 100000 + "]" * 100000, "invalid JSON"),
+    ("Pipfile.lock", '{"default": {"a": {"version": ' + "1" * 5000 + "}}}", "invalid JSON"),
+    ("Pipfile.lock", '{"default": {"\\ud800torch": {"version": "==1"}}}', "lone surrogate"),
     ("environment.yml", "a: " + "[" * 5000 + "]" * 5000 + "\n", "nested"),
     ("environment.yml", "".join(" " * i + "- \n" for i in range(0, 1000, 2)), "nested"),
 ])

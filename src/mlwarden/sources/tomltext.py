@@ -29,6 +29,7 @@ SEARCH_WINDOW = 200  # lines searched for the next element of an array
 HEX40 = re.compile(r"[0-9a-fA-F]{40}")
 _HEADER = re.compile(r"^\s*(\[\[?)\s*(.+?)\s*(\]\]?)\s*(?:#.*)?$")
 _BARE = re.compile(r"[A-Za-z0-9_-]+")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def read_text(path: Path, display: str, what: str) -> str:
@@ -69,7 +70,14 @@ def parse_toml(text: str, display: str) -> dict[str, Any]:
 def load_json(path: Path, display: str, what: str) -> tuple[Any, str]:
     text = read_text(path, display, what)
     try:
-        return json.loads(text), text
+        data = json.loads(text)
+        if _SURROGATE_ESCAPE.search(text):
+            # JSON may spell lone UTF-16 surrogates (\\ud800) that no UTF-8 output can carry
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        return data, text
+    except UnicodeEncodeError:
+        raise InputError("invalid JSON: a \\u escape encodes a lone surrogate, not a character",
+                         path=display) from None
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
                          path=display) from None
