@@ -116,6 +116,9 @@ def _run_check(name: str, argv: list[str], prog: str | None) -> int:
     ctx = Context(paths=args.paths or list(check.default_paths()), root=root, config=cfg,
                   options={**general, **own}, exclude=tuple(general["exclude"]))
     findings = list(check.run(ctx))
+    claims = getattr(check, "claims_output", None)  # e.g. generate-sbom --output sbom.cdx.json
+    if claims is not None and claims(ctx.options):
+        general = {**general, "output": None}  # the check wrote that file; the report goes to stdout
     return finish(ctx, [name], findings, general, check_formats=check.formats,
                   all_rules=check.rules)
 

@@ -286,3 +286,15 @@ def test_same_bytes_across_processes_and_hash_seeds(project: Path) -> None:
         outputs.append((project / f"s{seed}.json").read_bytes())
     assert outputs[0] == outputs[1] == outputs[2]
     assert_valid_cdx(outputs[0].decode())
+
+
+def test_output_names_the_sbom_through_the_hook(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`generate-sbom --output sbom.cdx.json` (the issue's form): the SBOM goes there, the report to stdout."""
+    assert run("--output", "bom.cdx.json") == 1
+    assert "MLW701 sbom-stale" in capsys.readouterr().out
+    first = (project / "bom.cdx.json").read_bytes()
+    assert_valid_cdx(first.decode())
+    assert run("--output", "bom.cdx.json") == 0 and (project / "bom.cdx.json").read_bytes() == first
+    # with --sbom-file, --output is the findings report again
+    assert run("--sbom-file", "bom.cdx.json", "--output", "report.json", "--format", "json", "--check") == 0
+    assert json.loads((project / "report.json").read_text())["meta"]["sbom"]["file"] == "bom.cdx.json"
