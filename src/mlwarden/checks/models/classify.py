@@ -125,6 +125,26 @@ DANGEROUS_MODULES: dict[str, str] = {
     "msvcrt": "console",
     "winreg": "registry",
     "_winreg": "registry",
+    "_sitebuiltins": "help/quit objects",
+    "imaplib": "network access",
+    "poplib": "network access",
+    "nntplib": "network access",
+    "antigravity": "opens a web browser",
+    "zipapp": "writes files",
+    "compileall": "compiles files",
+    "py_compile": "compiles files",
+    "mailcap": "runs commands",
+    "pipes": "runs commands",
+    "_xxsubinterpreters": "runs code",
+    "_interpreters": "runs code",
+    "_testcapi": "native test hooks",
+    "_testinternalcapi": "native test hooks",
+    "_multiprocessing": "processes",
+    "lib2to3": "rewrites code",
+    "cmd": "command interpreter",
+    "_osx_support": "runs commands",
+    "_aix_support": "runs commands",
+    "sysconfig": "interpreter config",
 }
 
 # builtins that execute code, import, reach attributes or touch files
@@ -261,6 +281,13 @@ DANGEROUS_PREFIXES: dict[str, str] = {
     "numpy.apply_along_axis": "calls callables",
     "numpy.piecewise": "calls callables",
     "torch.autograd.function": "custom functions",
+    "numpy.lib._utils_impl": "source inspection and eval",
+    "pandas.core.frame.DataFrame.query": "evaluates expressions",
+    "pandas.core.frame.DataFrame.eval": "evaluates expressions",
+    "torch.utils._python_dispatch": "dispatch hooks",
+    "torch._C._import_ir_module_from_package": "loads code",
+    "torch.classes.load_library": "loads native code",
+    "torch.ops.load_library": "loads native code",
 }
 
 # Attribute names that reach interpreter internals when used as part of a dotted name
