@@ -210,3 +210,28 @@ def test_many_unlocatable_entries_stay_linear(tmp_path: Path) -> None:
     assert len(m.dependencies) == 40000
     assert m.dependencies[0].line == 3  # not found verbatim: the array's key line
     assert m.dependencies[-1].line == text.count("\n")
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("Pipfile", '[packages]\n"evil\\n::error file=x::pwned" = "*"\n'),
+    ("pyproject.toml", '[project]\nname = "x"\ndependencies = ["a @ https://x.example/\\u001b[2Ja.whl"]\n'),
+    ("uv.lock", '[[package]]\nname = "torch\\u202e"\nversion = "1"\nsource = { registry = "https://pypi.org/simple" }\n'),
+    ("poetry.lock", '[[package]]\nname = "x"\nversion = "1"\n[package.source]\ntype = "legacy"\n'
+                    'url = "https://a\\r\\n::warning::x"\nreference = "r"\n'),
+    ("Pipfile.lock", '{"_meta": {"sources": [{"url": "https://a\\u2028b", "name": "x"}]}, "default": {}}'),
+    ("environment.yml", 'channels:\n  - "https://c\\u0007h"\ndependencies:\n  - "numpy=1.2\\u202e"\n'),
+])
+def test_control_and_bidi_characters_never_reach_the_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str], name: str,
+                                                            content: str) -> None:
+    (tmp_path / name).write_text(content)
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    from mlwarden_hooks.check_pins import main
+
+    rc = main([name])
+    out = capsys.readouterr().out
+    assert rc == 1 and "contains control or bidirectional characters" in out
+    lines = out.splitlines()
+    assert all(line.startswith(f"{name}:") for line in lines)
+    assert not any(ch in out for ch in "\x1b\x07\r\u202e\u2028")

@@ -28,7 +28,7 @@ from typing import Any
 
 from mlwarden.core.errors import InputError
 from mlwarden.sources.model import Dependency, IndexSetting, Manifest, Problem
-from mlwarden.sources.tomltext import newline_of, read_text
+from mlwarden.sources.tomltext import newline_of, read_text, sanitize
 
 _SPEC = re.compile(r"^\s*(?:(?P<channel>\S+?)::)?(?P<name>[A-Za-z0-9_][A-Za-z0-9_.+-]*)(?P<rest>.*)$")
 _RANGE_CHARS = re.compile(r"[<>!~|,]")
@@ -167,7 +167,7 @@ def parse(text: str, display: str, path: Path | None = None) -> Manifest:
                     problem(f"dependencies entry should be a package spec, not {_node_type(item)}", item)
     if pip_entries:
         _pip_block(m, pip_entries, display, path)
-    return m
+    return sanitize(m)
 
 
 def _is_null(node: Any) -> bool:
@@ -285,6 +285,7 @@ def _pip_block(m: Manifest, entries: list[tuple[str, int, int]], display: str, p
             rec = {**rec, "line": line, "column": col}
             sub.meta.setdefault("includes", []).append(rec)
             _include(sub, rec, display, path)
+    sanitize(sub)
     m.dependencies += sub.dependencies
     m.indexes += sub.indexes
     m.included = list(sub.included)

@@ -16,7 +16,7 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from mlwarden.sources.model import Dependency, Manifest
-from mlwarden.sources.tomltext import Fields, TomlText, hashes_of, load_toml, newline_of, type_name
+from mlwarden.sources.tomltext import Fields, TomlText, hashes_of, load_toml, newline_of, sanitize, type_name
 
 _NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
@@ -93,4 +93,4 @@ def parse(data: dict[str, Any], text: str, display: str) -> Manifest:
             version=version, hashes=tuple(dict.fromkeys(hashes)), kind="lock", direct=False,
             group=None if main else ",".join(sorted(groups)), optional=not main,
             depends_on=tuple(sorted(depends)), raw=f"{name} {version or ''}".strip(), **kw))
-    return m
+    return sanitize(m)

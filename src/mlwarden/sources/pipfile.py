@@ -28,6 +28,7 @@ from mlwarden.sources.tomltext import (
     load_json,
     load_toml,
     newline_of,
+    sanitize,
     type_name,
     url_fields,
 )
@@ -94,7 +95,7 @@ def parse(data: dict[str, Any], text: str, display: str) -> Manifest:
                 name=name, normalized=canonicalize_name(name), source=display, line=line, column=col,
                 group=group, optional=group is not None, kind="pipfile",
                 extra={"section": section}, **fields))
-    return m
+    return sanitize(m)
 
 
 def _pipfile_value(f: Fields, name: str, value: Any, names: dict[str, str], line: int | None,
@@ -276,4 +277,4 @@ def parse_lock(data: Any, text: str, display: str) -> Manifest:
                 direct=False, group=group, optional=group is not None,
                 editable=entry.get("editable") is True, marker=markers if isinstance(markers, str) else None,
                 raw=f"{name} {spec}".strip(), extra={"section": section, "index_name": index_name}, **kw))
-    return m
+    return sanitize(m)

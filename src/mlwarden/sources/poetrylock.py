@@ -14,7 +14,7 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from mlwarden.sources.model import Dependency, Manifest
-from mlwarden.sources.tomltext import Fields, TomlText, hashes_of, load_toml, newline_of, type_name
+from mlwarden.sources.tomltext import Fields, TomlText, hashes_of, load_toml, newline_of, sanitize, type_name
 
 PYPI = "https://pypi.org/simple"
 
@@ -103,4 +103,4 @@ def parse(data: dict[str, Any], text: str, display: str) -> Manifest:
             extra={"source_type": stype or "pypi", "source_name": source.get("reference") if stype == "legacy"
                    else None},
             **kw))
-    return m
+    return sanitize(m)

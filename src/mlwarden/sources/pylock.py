@@ -14,7 +14,7 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from mlwarden.sources.model import Dependency, Manifest
-from mlwarden.sources.tomltext import Fields, TomlText, hashes_of, load_toml, newline_of, type_name
+from mlwarden.sources.tomltext import Fields, TomlText, hashes_of, load_toml, newline_of, sanitize, type_name
 from mlwarden.sources.uvlock import default_registry
 
 
@@ -89,4 +89,4 @@ def parse(data: dict[str, Any], text: str, display: str) -> Manifest:
             marker=marker if isinstance(marker, str) else None, depends_on=tuple(depends),
             raw=f"{name} {version or ''}".strip(), extra={"source_type": kinds[0] if kinds else None}, **kw))
     m.meta["default_registry"] = default_registry(registries)
-    return m
+    return sanitize(m)

@@ -29,6 +29,7 @@ from mlwarden.sources.tomltext import (
     load_toml,
     newline_of,
     parse_pep508,
+    sanitize,
     type_name,
     url_fields,
 )
@@ -511,7 +512,7 @@ class _Reader:
         self.uv_sources(index_names)
         self.m.is_library = self.library()
         self.m.meta["sections"] = sorted({str(d.extra.get("section")) for d in self.m.dependencies})
-        return self.m
+        return sanitize(self.m)
 
 
 def parse(data: dict[str, Any], text: str, display: str) -> Manifest:

@@ -455,3 +455,41 @@ def parse_pep508(text: str) -> tuple[dict[str, Any] | None, str | None]:
     if req.url:
         fields.update(url_fields(req.url))
     return fields, None
+
+
+# ---------------------------------------------------------------------------------------------------
+# entries that would corrupt output: control characters, line breaks, bidi overrides
+
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_DEP_FIELDS = ("name", "specifier", "version", "marker", "url", "ref", "commit", "local_path", "index")
+
+
+def sanitize(m: Manifest) -> Manifest:
+    """Turn dependencies and index settings whose text holds control characters, line breaks or
+    bidirectional overrides into Problems (their text would forge output lines or hide what a reader
+    sees), so nothing downstream prints them raw."""
+    deps = []
+    for d in m.dependencies:
+        bad = next((f for f in _DEP_FIELDS
+                    if isinstance(getattr(d, f), str) and _UNSAFE.search(getattr(d, f))), None)
+        if bad is None and not any(_UNSAFE.search(x) for x in (*d.extras, *d.hashes)):
+            deps.append(d)
+            continue
+        shown = ascii(getattr(d, bad) if bad else d.name)[:120]
+        m.problems.append(Problem(message=f"entry {shown} contains control or bidirectional characters; "
+                                          "not checked", source=d.source or m.path, line=d.line,
+                                  column=d.column))
+    m.dependencies[:] = deps
+    keep = []
+    for ix in m.indexes:
+        if _UNSAFE.search(ix.value) or (ix.name and _UNSAFE.search(ix.name)):
+            m.problems.append(Problem(message=f"index {ascii(ix.value)[:120]} contains control or "
+                                              "bidirectional characters; ignored",
+                                      source=ix.source or m.path, line=ix.line, column=ix.column))
+        else:
+            keep.append(ix)
+    m.indexes[:] = keep
+    m.problems[:] = [p if not _UNSAFE.search(p.message) else
+                     Problem(message=ascii(p.message)[1:-1], source=p.source, line=p.line, column=p.column,
+                             raw=ascii(p.raw)[1:-1]) for p in m.problems]
+    return m

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 from packaging.utils import canonicalize_name
 
 from mlwarden.sources.model import Dependency, Manifest
-from mlwarden.sources.tomltext import Fields, TomlText, hashes_of, load_toml, newline_of, type_name
+from mlwarden.sources.tomltext import Fields, TomlText, hashes_of, load_toml, newline_of, sanitize, type_name
 
 PYPI = "https://pypi.org/simple"
 
@@ -122,7 +122,7 @@ def parse(data: dict[str, Any], text: str, display: str) -> Manifest:
     _scopes(m, packages)
     _index_pins(m, packages)
     m.meta["default_registry"] = default_registry(registries)
-    return m
+    return sanitize(m)
 
 
 def default_registry(registries: Counter[str]) -> str | None:
