@@ -93,6 +93,10 @@ EXPECTED_GLOBAL = {
     "nested_loader": "os.system",
     "unknown_class_build": "__main__.Payload",
     "unknown_function": "mlwarden_fixture_mod.do_something",
+    "pandas_query": "pandas.core.frame.DataFrame.query",
+    "allowlisted_class_attr": "collections.OrderedDict.__init__.__globals__",
+    "subclass_gadget": "asyncio.unix_events._UnixSubprocessTransport",
+    "timeit_gadget": "timeit.timeit",
 }
 EXPECTED_RULE = {
     "ext1_code": "MLW504",
