@@ -163,3 +163,40 @@ def test_through_the_hook_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert [(f["line"], f["column"], f["id"]) for f in fuzzy] == [(line_of(ENV, "pytorch::pytorch"), 5, "MLW315"),
                                                                  (line_of(ENV, "pytorch-cuda"), 5, "MLW315")]
     assert json_triples(findings, "extra-index-url") == []
+
+
+@pytest.mark.parametrize(("spec", "pin", "version"), [
+    ("numpy", "none", None),
+    ("numpy=1.26", "fuzzy", None),
+    ("openssl=3", "fuzzy", None),
+    ("numpy=1.26.*", "fuzzy", None),
+    ("numpy 1.26.*", "fuzzy", None),
+    ("numpy=1.26.4", "exact", "1.26.4"),
+    ("tzdata=2023c", "exact", "2023c"),
+    ("numpy==1.26.4", "exact", "1.26.4"),
+    ("numpy==1.26.*", "fuzzy", None),
+    ("numpy 1.26.4", "exact", "1.26.4"),
+    ("numpy 1.26.4 py311h64a7726_0", "exact", "1.26.4"),
+    ("pytorch=2.1.0=py3.11_cuda12.1_cudnn8.9.2_0", "exact", "2.1.0"),
+    ("numpy>=1.24", "range", None),
+    ("numpy>=1.24,<2", "range", None),
+    ("numpy=1.24|1.25", "range", None),
+    ("numpy[version='>=1.24']", "range", None),
+    ("numpy[version='1.26.4',build=py311*]", "exact", "1.26.4"),
+    ("conda-forge::numpy", "none", None),
+    ("nvidia/label/cuda-12.1.0::cuda-toolkit=12.1", "fuzzy", None),
+    ("_libgcc_mutex=0.1=main", "exact", "0.1"),
+])
+def test_match_spec_classification(spec: str, pin: str, version: str | None) -> None:
+    from mlwarden.sources.conda import conda_dependency
+
+    dep = conda_dependency(spec, "environment.yml", 1, 1)
+    assert dep is not None
+    assert (dep.extra["pin"], dep.version) == (pin, version)
+
+
+@pytest.mark.parametrize("spec", ["", "::", "numpy:1.2", "-r", "numpy@1.2", "\"quoted\""])
+def test_not_match_specs(spec: str) -> None:
+    from mlwarden.sources.conda import conda_dependency
+
+    assert conda_dependency(spec, "environment.yml", 1, 1) is None
