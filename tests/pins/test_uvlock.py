@@ -228,3 +228,11 @@ def test_duplicate_identical_entries(tmp_path: Path) -> None:
     text = "version = 1\n" + entry + forked + entry
     findings = check(load(tmp_path, "uv.lock", text))
     assert triples(findings) == [("duplicate-name", line_of(text, 'name = "six"', 3) - 1, "medium")]
+
+
+def test_crlf_and_bom_keep_line_numbers(tmp_path: Path) -> None:
+    text = uv_lock(numpy_hashes=False)
+    m = load(tmp_path, "uv.lock", b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+    assert m.newline == "\r\n"
+    numpy = next(d for d in m.dependencies if d.normalized == "numpy")
+    assert numpy.line == line_of(text, 'name = "numpy"') - 1
