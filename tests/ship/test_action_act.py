@@ -75,6 +75,13 @@ jobs:
         with:
           path: good
           sarif-file: results/good.sarif
+      - id: preinstalled
+        uses: ./
+        with:
+          path: good
+          install: "false"
+          checks: check-pins,scan-models
+          sarif-file: ""
       - id: bad
         uses: ./
         with:
@@ -88,7 +95,9 @@ jobs:
         env:
           GOOD: ${{ toJSON(steps.good.outputs) }}
           BAD: ${{ toJSON(steps.bad.outputs) }}
+          PREINSTALLED: ${{ toJSON(steps.preinstalled.outputs) }}
         run: |
+          printf '%s' "$PREINSTALLED" > "$MLWARDEN_TEST_OUT/preinstalled-outputs.json"
           printf '%s' "$GOOD" > "$MLWARDEN_TEST_OUT/good-outputs.json"
           printf '%s' "$BAD" > "$MLWARDEN_TEST_OUT/bad-outputs.json"
           cp -r results "$MLWARDEN_TEST_OUT/results"
@@ -141,6 +150,9 @@ def test_action_with_act(tmp_path: Path, wheelhouse: Path, snapshot: tuple[Path,
     bad = json.loads((out / "bad-outputs.json").read_text())
     assert good["exit-code"] == "0" and good["findings-count"] == "0", good
     assert good["sarif-file"] == "results/good.sarif"
+    pre = json.loads((out / "preinstalled-outputs.json").read_text())  # install: false, the mlwarden on PATH
+    assert pre["exit-code"] == "0" and pre["findings-count"] == "0" and pre["sarif-file"] == "", pre
+    assert "--checks check-pins,scan-models" in log
     assert bad["exit-code"] == "1", bad
     assert int(bad["high-count"]) >= 1 and int(bad["findings-count"]) >= int(bad["high-count"])
     assert sum(int(bad[f"{s}-count"]) for s in ("critical", "high", "medium", "low", "info")) \
