@@ -436,8 +436,37 @@ def url_fields(url: str) -> dict[str, Any]:
     return out
 
 
+_SIMPLE_REQ = re.compile(
+    r"\s*(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*"
+    r"(?:\[\s*(?P<extras>[A-Za-z0-9._-]+(?:\s*,\s*[A-Za-z0-9._-]+)*)?\s*\])?\s*"
+    r"(?P<spec>(?:[<>=!~]=?|===)[^;@\[\]]*)?\s*")
+
+
+def _simple_pep508(text: str) -> dict[str, Any] | None:
+    """Fields of a requirement without URL or marker (most of them), with packaging's SpecifierSet only:
+    ``packaging.requirements`` (markers, tags) is imported just for the rest."""
+    mt = _SIMPLE_REQ.fullmatch(text)
+    if mt is None:
+        return None
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.utils import canonicalize_name
+
+    try:
+        spec = SpecifierSet(mt.group("spec") or "")
+    except InvalidSpecifier:
+        return None
+    extras = mt.group("extras")
+    return {"name": mt.group("name"), "normalized": canonicalize_name(mt.group("name")),
+            "specifier": str(spec), "version": exact_version(spec),
+            "extras": tuple(sorted({e.strip() for e in extras.split(",")})) if extras else (),
+            "marker": None, "raw": text}
+
+
 def parse_pep508(text: str) -> tuple[dict[str, Any] | None, str | None]:
     """(Dependency keyword fields, None) or (None, error message) for a PEP 508 requirement string."""
+    simple = _simple_pep508(text)
+    if simple is not None:
+        return simple, None
     from packaging.requirements import InvalidRequirement, Requirement
     from packaging.utils import canonicalize_name
 
