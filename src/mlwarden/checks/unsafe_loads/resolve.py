@@ -132,7 +132,19 @@ MAX_DEPTH = 40
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
+_CANON_CACHE: dict[str, str] = {}
+
+
 def canon(qual: str) -> str:
+    hit = _CANON_CACHE.get(qual)
+    if hit is None:
+        hit = _canon(qual)
+        if len(_CANON_CACHE) < 100_000:
+            _CANON_CACHE[qual] = hit
+    return hit
+
+
+def _canon(qual: str) -> str:
     for a, b in _CANON:
         if a.endswith("."):
             if qual.startswith(a):
@@ -235,6 +247,9 @@ class Resolver:
                 continue
             if t is ast.Constant:
                 continue
+            if t is ast.Attribute:
+                stack.append(n.value)  # type: ignore[attr-defined]
+                continue
             if t is ast.Call:
                 scope.calls.append(n)  # type: ignore[arg-type]
                 f = n.func  # type: ignore[attr-defined]
@@ -299,12 +314,16 @@ class Resolver:
                     self._mutate(scope, n.value.id)  # type: ignore[attr-defined]
             names = fields.get(t)
             if names is None:
-                names = fields[t] = tuple(f for f in t._fields if f != "ctx")
-            for fname in reversed(names):
+                names = fields[t] = tuple(reversed([f for f in t._fields if f != "ctx"]))
+            mixed = t is ast.Dict or t is ast.MatchClass
+            for fname in names:
                 v = getattr(n, fname, None)
                 if type(v) is list:
-                    stack.extend([c for c in reversed(v) if isinstance(c, ast.AST)])
-                elif isinstance(v, ast.AST):
+                    if mixed:
+                        stack.extend([c for c in reversed(v) if isinstance(c, ast.AST)])
+                    else:
+                        stack.extend(reversed(v))
+                elif v is not None and not isinstance(v, (str, int)):
                     stack.append(v)
         for child in nested:
             parent = scope
