@@ -70,6 +70,12 @@ AUDIT_SOURCES = ("osv-db", "online", "osv-url")
 PROGRESS_DELAY = 0.3  # seconds before the first progress line: short runs stay quiet
 
 
+def utf8(text: str) -> bytes:
+    """UTF-8 for report files: a file name that is not valid UTF-8 (kept by the walker as surrogate
+    escapes) is written with U+FFFD rather than making the whole report fail."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace").encode("utf-8")
+
+
 def in_github_actions() -> bool:
     return os.environ.get("GITHUB_ACTIONS") == "true"
 
@@ -393,7 +399,7 @@ class _ReportWriter:
             sys.stdout.flush()
 
     def __call__(self, report: Any) -> None:
-        from mlwarden.core.fileio import atomic_write_text
+        from mlwarden.core.fileio import atomic_write_bytes
         from mlwarden.formats import get
 
         plain = replace(report, color=False)
@@ -407,13 +413,13 @@ class _ReportWriter:
                     except OSError as exc:
                         raise MlwardenError(f"cannot create the folder: {exc.strerror}",
                                             path=str(path.parent)) from None
-                atomic_write_text(path, get(fmt)(plain))
+                atomic_write_bytes(path, utf8(get(fmt)(plain)))
         self.report = plain
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if in_github_actions() and summary:
             try:
-                with open(summary, "a", encoding="utf-8") as fh:
-                    fh.write(get("markdown")(plain) + "\n")
+                with open(summary, "ab") as fh:
+                    fh.write(utf8(get("markdown")(plain) + "\n"))
             except OSError as exc:
                 raise MlwardenError(f"cannot append the job summary: {exc.strerror}", path=summary) from None
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -348,3 +351,29 @@ def test_new_formats_work_for_a_single_check(bad_repo: Path, monkeypatch: pytest
     assert check_pins(["--format", "markdown", "requirements.txt"]) == 1
     text = capsys.readouterr().out
     assert text.startswith("## mlwarden\n") and "| high | MLW301 unpinned | requirements.txt:1 |" in text
+
+
+def test_file_names_that_are_not_utf8_do_not_break_the_reports(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {})
+    folder = os.fsencode(repo) + b"/bad\xffname"
+    os.makedirs(folder)
+    with open(folder + b"/requirements.txt", "wb") as fh:
+        fh.write(b"requests>=2\n")
+    summary = tmp_path / "summary.md"
+    # a separate process, as in CI: stdout in a C.UTF-8 locale passes undecodable names through
+    env = {**os.environ, "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary),
+           "PYTHONIOENCODING": "utf-8:surrogateescape"}
+    proc = subprocess.run([sys.executable, "-m", "mlwarden", "scan", "--checks", "check-pins", "--json", "r.json",
+                           "--sarif", "r.sarif", "--gitlab-sast", "s.json", "--markdown", "m.md",
+                           "--gitlab-codequality", "cq.json"],
+                          cwd=repo, env=env, capture_output=True, check=False)
+    assert proc.returncode == 1 and b"Traceback" not in proc.stderr, proc.stderr
+    doc = json.loads((repo / "r.json").read_text(encoding="utf-8"))
+    assert ("MLW301", "bad\ufffdname/requirements.txt") in ids(doc)
+    sast_validator().validate(json.loads((repo / "s.json").read_text(encoding="utf-8")))
+    sarif_validator().validate(json.loads((repo / "r.sarif").read_text(encoding="utf-8")))
+    assert "bad\ufffdname/requirements.txt:1" in summary.read_text(encoding="utf-8")
+    sarif = json.loads((repo / "r.sarif").read_text(encoding="utf-8"))
+    assert "bad%FFname/requirements.txt" in {  # the raw byte, percent-encoded
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]}
+    assert json.loads((repo / "cq.json").read_text(encoding="utf-8"))

@@ -22,7 +22,7 @@ def issues(report: Report) -> list[dict[str, Any]]:
     for f in report.findings:
         key = (f.id, f.path, f.message)
         n = seen[key] = seen.get(key, 0) + 1
-        fp = hashlib.sha256("\0".join((*key, str(n))).encode("utf-8")).hexdigest()
+        fp = hashlib.sha256("\0".join((*key, str(n))).encode("utf-8", "surrogateescape")).hexdigest()
         out.append({
             "type": "issue",
             "check_name": f"{f.id} {f.slug}",

@@ -53,7 +53,7 @@ def build(report: Report) -> dict[str, Any]:
     for f in report.findings:
         key = (f.id, f.path, f.message)
         n = seen[key] = seen.get(key, 0) + 1
-        fp = hashlib.sha256("\0".join((*key, str(n))).encode("utf-8")).hexdigest()
+        fp = hashlib.sha256("\0".join((*key, str(n))).encode("utf-8", "surrogateescape")).hexdigest()
         identifiers: list[dict[str, Any]] = [{
             "type": "mlwarden_rule_id", "name": f"{f.id} {f.slug}", "value": f.id,
         }]

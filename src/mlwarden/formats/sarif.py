@@ -19,7 +19,8 @@ LEVELS = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "
 
 def uri_of(path: str) -> str:
     """A relative URI reference for a display path (forward slashes, percent-encoded)."""
-    return quote(path.replace("\\", "/"), safe="/-._~!$&'()*+,;=@")
+    # a file name that is not valid UTF-8 (surrogate escapes from the walker) gets its raw bytes escaped
+    return quote(path.replace("\\", "/"), safe="/-._~!$&'()*+,;=@", errors="surrogateescape")
 
 
 def _rule(rule: Rule) -> dict[str, Any]:
