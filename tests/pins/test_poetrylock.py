@@ -251,3 +251,16 @@ def test_poetry_pyproject_through_the_hook(tmp_path: Path, monkeypatch: pytest.M
     rc, findings = run(tmp_path, monkeypatch, capsys, {}, "pyproject.toml", "--trusted-indexes",
                        "https://pkgs.corp.example/simple")
     assert json_triples(findings, "extra-index") == []
+
+
+def test_primary_mirror_is_the_default_registry(tmp_path: Path) -> None:
+    mirror = "https://mirrors.aliyun.com/pypi/simple"
+    entry = ('[[package]]\nname = "{n}"\nversion = "1.0"\ndescription = ""\noptional = false\n'
+             'python-versions = "*"\nfiles = [\n    {{file = "{n}-1.0.tar.gz", hash = "sha256:{h}"}},\n]\n\n'
+             '[package.source]\ntype = "legacy"\nurl = "{u}"\nreference = "{r}"\n\n')
+    text = "".join(entry.format(n=f"p{i}", h=h(str(i)), u=mirror, r="aliyun") for i in range(3))
+    text += entry.format(n="torch", h=h("t"), u=PYTORCH, r="pytorch")
+    text += '[metadata]\nlock-version = "2.0"\npython-versions = "^3.10"\ncontent-hash = "x"\n'
+    m = load(tmp_path, "poetry.lock", text)
+    assert m.meta["default_registry"] == mirror
+    assert triples(check(m)) == [("lock-foreign-registry", line_of(text, 'name = "torch"') - 1, "medium")]

@@ -4,10 +4,13 @@ line: name, version, ``[package.source]`` (``legacy`` -> ``index`` = the source 
 requested ``reference`` and ``resolved_reference`` commit, ``url`` -> URL, ``directory``/``file`` ->
 ``local_path``, ``develop`` -> editable), ``category`` (1.x) or ``groups`` (2.x) -> ``group``/``optional``,
 and ``[package.dependencies]`` -> ``depends_on``. Entries without a ``[package.source]`` come from PyPI.
+``meta["default_registry"]`` is the registry most entries come from (a mirror configured as the primary
+source is the default; PyPI on a tie).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,7 @@ from packaging.utils import canonicalize_name
 
 from mlwarden.sources.model import Dependency, Manifest
 from mlwarden.sources.tomltext import Fields, TomlText, hashes_of, load_toml, newline_of, sanitize, type_name
+from mlwarden.sources.uvlock import default_registry
 
 PYPI = "https://pypi.org/simple"
 
@@ -42,7 +46,7 @@ def parse(data: dict[str, Any], text: str, display: str) -> Manifest:
     lock_version = metadata.get("lock-version")
     m.meta["lock_version"] = lock_version if isinstance(lock_version, str) else None
     legacy_files = f.tbl(metadata, "files", "[metadata] ")
-    m.meta["default_registry"] = PYPI
+    registries: Counter[str] = Counter()
     packages = f.lst(data, "package", "")
     for n, pkg in enumerate(packages):
         line = headers[n] + 1 if n < len(headers) else None
@@ -60,10 +64,14 @@ def parse(data: dict[str, Any], text: str, display: str) -> Manifest:
         source = f.tbl(pkg, "source", where, line)
         stype = f.text(source, "type", where + "source.", line) if source else None
         surl = f.text(source, "url", where + "source.", line) if source else None
+        if not source:
+            registries[PYPI] += 1
         if source:
             kw["index"] = None
             if stype == "legacy":
                 kw["index"] = surl
+                if surl:
+                    registries[surl] += 1
             elif stype == "git" and surl:
                 ref = f.text(source, "reference", where + "source.", line)
                 commit = f.text(source, "resolved_reference", where + "source.", line)
@@ -103,4 +111,6 @@ def parse(data: dict[str, Any], text: str, display: str) -> Manifest:
             extra={"source_type": stype or "pypi", "source_name": source.get("reference") if stype == "legacy"
                    else None},
             **kw))
+    # the registry most entries come from: PyPI, or the mirror a project uses as its primary source
+    m.meta["default_registry"] = default_registry(registries)
     return sanitize(m)
