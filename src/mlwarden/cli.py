@@ -151,6 +151,8 @@ def finish(ctx: Any, checks: Sequence[str], findings: list[Finding], general: Ma
     report = Report(findings=ordered, checks=checks, notes=ctx.notes, meta=ctx.meta, color=color,
                     all_rules=all_rules)
     text = get(fmt, check_formats)(report)
+    # a file name that is not valid UTF-8 reaches reports as surrogate escapes: show U+FFFD, never crash
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     if out_path:
         from mlwarden.core.fileio import atomic_write_text
 
