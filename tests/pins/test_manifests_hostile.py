@@ -235,3 +235,34 @@ def test_control_and_bidi_characters_never_reach_the_output(tmp_path: Path, monk
     lines = out.splitlines()
     assert all(line.startswith(f"{name}:") for line in lines)
     assert not any(ch in out for ch in "\x1b\x07\r\u202e\u2028")
+
+
+@pytest.mark.parametrize(("name", "text"), ALL, ids=[f"{n}-{i}" for i, (n, _) in enumerate(ALL)])
+def test_random_byte_mutations_never_raise_anything_but_input_error(tmp_path: Path, name: str, text: str) -> None:
+    """Seeded byte-level mutations (flip, delete, duplicate, insert structural characters)."""
+    import random
+
+    rng = random.Random(f"{name}:{len(text)}")
+    data = text.encode()
+    tokens = [b"[", b"]", b"{", b"}", b'"', b"'", b"=", b"\n", b"[[package]]\n", b"- ", b":", b"\\", b"\x00",
+              b"\xff", b"::", b"#", b",", b"- pip:\n  - "]
+    readable = 0
+    for _ in range(300):
+        b = bytearray(data)
+        for _ in range(rng.randint(1, 4)):
+            i = rng.randrange(len(b))
+            op = rng.randrange(4)
+            if op == 0:
+                b[i] = rng.randrange(256)
+            elif op == 1:
+                del b[i:i + rng.randint(1, 40)]
+            elif op == 2:
+                b[i:i] = b[i:i + rng.randint(1, 80)]
+            else:
+                b[i:i] = rng.choice(tokens)
+        try:
+            check(load(tmp_path, name, bytes(b)))
+            readable += 1
+        except InputError as exc:
+            assert str(exc).startswith(f"{name}: ") and "\n" not in str(exc)
+    assert readable > 0
