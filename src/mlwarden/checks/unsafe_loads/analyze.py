@@ -33,9 +33,11 @@ _CANONICAL_MODEL = re.compile(
     r"^(albert|bert|camembert|ctrl|distilbert|distilgpt2|distilroberta|gpt2|openai-gpt|roberta|t5|"
     r"transfo-xl|xlm|xlm-roberta|xlm-mlm|xlm-clm|xlnet|flaubert|bart|electra|longformer|mbart|pegasus|"
     r"bigbird|deberta|facebook|google|microsoft)(-[a-z0-9\-]+)?$", re.IGNORECASE)
+# a bare name is a Hub model only when hyphenated with a size/variant token (``all-MiniLM-L6-v2``,
+# ``t5-small``); ``my_model_v2`` or ``output`` are local folders
 _MODEL_TOKENS = re.compile(
-    r"(^|[-_.])(base|large|small|tiny|mini|medium|xl|xxl|uncased|cased|multilingual|v\d+|l\d+|\d+[bm]|"
-    r"minilm|mpnet|instruct|chat|hf)($|[-_.])", re.IGNORECASE)
+    r"(^|-)(base|large|small|tiny|mini|medium|xl|xxl|uncased|cased|multilingual|v\d+|l\d+|\d+[bm]|"
+    r"minilm|mpnet|instruct|chat|hf)($|-)", re.IGNORECASE)
 _FILE_EXT = re.compile(
     r"\.(pt|pth|bin|ckpt|safetensors|json|ya?ml|h5|hdf5|keras|pkl|pickle|joblib|onnx|txt|csv|tsv|parquet|"
     r"arrow|jsonl|zip|tar|gz|tgz|bz2|xz|npy|npz|pb|tflite|gguf|msgpack|model|mar|sav|dat|db)$",
@@ -608,7 +610,7 @@ class Analyzer:
             return False
         if kind == "dataset":
             return s.lower() not in _PACKAGED_BUILDERS
-        return bool(_CANONICAL_MODEL.match(s) or _MODEL_TOKENS.search(s))
+        return bool(_CANONICAL_MODEL.match(s) or ("-" in s and "_" not in s and _MODEL_TOKENS.search(s)))
 
     # -- plain http ----------------------------------------------------------------------------------
     def _url_of(self, call: ast.Call, scope: Scope, qual: str) -> tuple[Any, ast.AST | None]:
