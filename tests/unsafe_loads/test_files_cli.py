@@ -271,3 +271,17 @@ def test_local_folder_that_exists_is_not_a_download(tmp_path: Path) -> None:
     p.write_text("from transformers import AutoModel\nAutoModel.from_pretrained('acme/bert')\n"
                  "AutoModel.from_pretrained('acme/other')\n")
     assert [f.line for f in scan_file(p, "x.py", tmp_path)] == [3]
+
+
+def test_torch_version_from_env_and_config(chdir: Path, capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    (chdir / "a.py").write_text("import torch\ntorch.load(p, weights_only=True)\n")
+    assert main(["a.py"]) == 0
+    monkeypatch.setenv("MLWARDEN_TORCH_VERSION", "2.5.1")
+    assert main(["a.py"]) == 1
+    assert "MLW102" in capsys.readouterr().out
+    monkeypatch.delenv("MLWARDEN_TORCH_VERSION")
+    (chdir / "mlwarden.toml").write_text('[check-unsafe-loads]\ntorch-version = "2.2.0"\n')
+    assert main(["a.py"]) == 1
+    (chdir / "mlwarden.toml").write_text('[check-unsafe-loads]\ntorch-versoin = "2.2.0"\n')
+    assert main(["a.py"]) == 2

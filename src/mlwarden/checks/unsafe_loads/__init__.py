@@ -182,8 +182,8 @@ def scan_file(path: Path, display: str, root: Path, pins: object | None = None) 
             cache.append(for_file(path) if for_file else TorchInfo("unknown"))
         return cache[0]
 
-    an = Analyzer(parsed.tree, folder=str(path.parent), root=str(root), torch_info=torch_info)
     try:
+        an = Analyzer(parsed.tree, folder=str(path.parent), root=str(root), torch_info=torch_info)
         an.run()
     except (RecursionError, MemoryError):
         yield Finding(UNREADABLE, display, f"{display}: too deeply nested to analyse; not checked",
