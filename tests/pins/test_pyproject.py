@@ -278,3 +278,28 @@ override-dependencies = ["protobuf @ http://mirror.local/protobuf-4.25.3.tar.gz"
 """
     got = triples(check(load(tmp_path, "pyproject.toml", text)))
     assert got == [("unpinned", 6, "low"), ("url-no-hash", 7, "high"), ("insecure-transport", 7, "high")]
+
+
+def test_poetry2_source_enrichment_is_not_a_second_declaration(tmp_path: Path) -> None:
+    text = f"""\
+[project]
+name = "app"
+version = "0.1.0"
+dependencies = ["torch==2.2.1", "numpy>=1.26"]
+
+[tool.poetry]
+package-mode = false
+
+[tool.poetry.dependencies]
+torch = {{ source = "pytorch" }}
+numpy = {{ markers = "sys_platform == 'linux'" }}
+
+[[tool.poetry.source]]
+name = "pytorch"
+url = "{PYTORCH}"
+priority = "explicit"
+"""
+    m = load(tmp_path, "pyproject.toml", text)
+    assert [(d.normalized, d.line, d.index) for d in m.dependencies] == [
+        ("torch", 4, PYTORCH), ("numpy", 4, None)]
+    assert triples(check(m)) == [("unpinned", 4, "low")]

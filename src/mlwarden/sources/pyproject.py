@@ -398,11 +398,31 @@ class _Reader:
                 fields = self._poetry_value(name, item, line, col, sources, section)
                 if fields is None:
                     continue
+                if self._enriches_project(canonicalize_name(name), item, fields, group):
+                    continue
                 opt = optional or bool(fields.pop("optional", False))
                 self.m.dependencies.append(Dependency(
                     name=name, normalized=canonicalize_name(name), source=self.m.path, line=line, column=col,
                     group=group, optional=opt, kind="pyproject", extra={"section": section, "poetry": True},
                     **fields))
+
+    def _enriches_project(self, normalized: str, item: Any, fields: dict[str, Any],
+                          group: str | None) -> bool:
+        """Poetry 2: a ``[tool.poetry.dependencies]`` table without a version, git, url or path for a
+        package of ``[project] dependencies`` only adds a source (or markers) to it: apply the source to
+        the PEP 621 entry instead of reporting a second, versionless declaration."""
+        if group is not None or not isinstance(item, dict) or \
+                any(k in item for k in ("version", "git", "url", "path")):
+            return False
+        targets = [i for i, d in enumerate(self.m.dependencies)
+                   if d.normalized == normalized and d.extra.get("section") == "project.dependencies"]
+        if not targets:
+            return False
+        for i in targets:
+            d = self.m.dependencies[i]
+            if fields.get("index") and not d.index:
+                self.m.dependencies[i] = dataclasses.replace(d, index=fields["index"])
+        return True
 
     def _poetry_value(self, name: str, item: Any, line: int | None, col: int | None,
                       sources: dict[str, str], section: str) -> dict[str, Any] | None:
