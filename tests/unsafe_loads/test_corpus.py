@@ -199,6 +199,12 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("hub-dataclass-no-default", "from dataclasses import dataclass, field\nfrom transformers import AutoModel\n"
      "@dataclass\nclass A:\n    model_name_or_path: str = field(metadata={'help': 'x'})\n"
      "def main(a):\n    AutoModel.from_pretrained(a.model_name_or_path)\n", []),
+    ("hub-hf-script-style", "from dataclasses import dataclass, field\nfrom typing import Optional\n"
+     "from transformers import AutoModel, HfArgumentParser\n@dataclass\nclass MA:\n"
+     "    model_name_or_path: Optional[str] = field(default=None)\n    model_revision: str = field(default='main')\n"
+     "def main():\n    (ma,) = HfArgumentParser((MA,)).parse_args_into_dataclasses()\n"
+     "    AutoModel.from_pretrained(ma.model_name_or_path, revision=ma.model_revision)\n"
+     "    AutoModel.from_pretrained(ma.model_name_or_path)\n", ["hub-unpinned"]),
     # --- torch.hub ----------------------------------------------------------------------------------
     ("torch-hub-no-ref", "import torch\ntorch.hub.load('pytorch/vision', 'resnet18')\n", ["torch-hub-unpinned"]),
     ("torch-hub-tag", "import torch\ntorch.hub.load('pytorch/vision:v0.10.0', 'resnet18')\n", ["torch-hub-unpinned"]),

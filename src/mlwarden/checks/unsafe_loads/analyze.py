@@ -542,8 +542,8 @@ class Analyzer:
                     self._looks_local(id_val.text):
                 return
             repo_id = None
-        elif id_val is UNKNOWN:
-            if rev is ABSENT:
+        elif id_val is UNKNOWN or id_val is None:  # None: an option default, given at run time
+            if rev is ABSENT or rev is None:
                 return  # cannot tell a local folder from a Hub id, and nothing says it is a download
             repo_id = None
         else:
