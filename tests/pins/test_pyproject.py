@@ -303,3 +303,25 @@ priority = "explicit"
     assert [(d.normalized, d.line, d.index) for d in m.dependencies] == [
         ("torch", 4, PYTORCH), ("numpy", 4, None)]
     assert triples(check(m)) == [("unpinned", 4, "low")]
+
+
+def test_build_requires_urls_and_refs_but_not_ranges(tmp_path: Path) -> None:
+    text = """\
+[build-system]
+requires = [
+    "setuptools>=68",
+    "wheel",
+    "cmake-helper @ git+https://github.com/org/cmake-helper@main",
+    "torch @ http://mirror.local/torch-2.2.0-cp311-linux_x86_64.whl",
+]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "ext"
+version = "1.0"
+"""
+    m = load(tmp_path, "pyproject.toml", text)
+    assert m.dependencies == [] and [d.normalized for d in m.meta["build_requires"]] == [
+        "setuptools", "wheel", "cmake-helper", "torch"]
+    assert triples(check(m)) == [("vcs-unpinned", 5, "high"), ("url-no-hash", 6, "high"),
+                                 ("insecure-transport", 6, "high")]

@@ -523,7 +523,20 @@ class _Reader:
                 (isinstance(poetry, dict) and isinstance(poetry.get("name"), str))
         return isinstance(build, dict) and bool(named)
 
+    def build_requires(self) -> None:
+        """``[build-system] requires``: kept apart in ``meta["build_requires"]`` (they are build tools, not
+        dependencies of the project); the rules look at their URLs and VCS refs, not at their ranges."""
+        build = self.f.tbl(self.data, "build-system", "")
+        if "requires" not in build:
+            return
+        before = len(self.m.dependencies)
+        self.pep508_list(("build-system",), "requires", build.get("requires"), group="build", optional=True,
+                         section="build-system.requires")
+        self.m.meta["build_requires"] = self.m.dependencies[before:]
+        del self.m.dependencies[before:]
+
     def run(self) -> Manifest:
+        self.build_requires()
         self.project()
         index_names = self.uv()
         self.dependency_groups()
@@ -531,6 +544,11 @@ class _Reader:
         self.pdm()
         self.uv_sources(index_names)
         self.m.is_library = self.library()
+        if self.m.meta.get("build_requires"):
+            holder = Manifest(path=self.m.path, format="pyproject",
+                              dependencies=self.m.meta["build_requires"])
+            self.m.meta["build_requires"] = sanitize(holder).dependencies
+            self.m.problems += holder.problems
         self.m.meta["sections"] = sorted({str(d.extra.get("section")) for d in self.m.dependencies})
         return sanitize(self.m)
 

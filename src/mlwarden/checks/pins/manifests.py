@@ -39,6 +39,7 @@ from mlwarden.checks.pins.rules import (
     LOCK_FOREIGN_REGISTRY,
     LOCK_GIT_NO_COMMIT,
     LOCK_NO_HASH,
+    MISSING_HASH,
     SSL_VERIFY_DISABLED,
     UNPINNED,
 )
@@ -76,6 +77,11 @@ def check_manifest(manifest: Manifest, options: Mapping[str, Any]) -> Iterator[F
             yield f
         if dep.kind == "lock":
             yield from _lock_rules(dep, manifest, trusted)
+    # build requirements: ranges are the norm there, but a URL, VCS ref or plain http is not
+    for dep in manifest.meta.get("build_requires") or ():
+        for f in dependency_findings(dep, manifest, options):
+            if f.rule not in (UNPINNED, MISSING_HASH):
+                yield f
     yield from _duplicates(manifest)
 
 
