@@ -259,16 +259,17 @@ class PickleVM:
                 op = buf[pos]
                 pos += 1
                 count += 1
-                if count > max_ops:
-                    res.end = at
-                    raise PickleError(at, f"opcode limit ({max_ops}) reached")
-                if len(stack) > max_stack:
-                    res.end = at
-                    raise PickleError(at, f"stack depth limit ({max_stack}) reached")
-                res.end = at
+                if not count & 1023:
+                    if count > max_ops:
+                        raise PickleError(at, f"opcode limit ({max_ops}) reached")
+                    if len(stack) > max_stack or len(marks) > max_stack:
+                        raise PickleError(at, f"stack depth limit ({max_stack}) reached")
+                    if len(memo) > max_memo:
+                        raise PickleError(at, f"memo size limit ({max_memo}) reached")
                 # most frequent first
                 if op == 0x71:  # BINPUT
-                    self._need(pos, 1)
+                    if pos >= end:
+                        raise PickleError(at, "truncated: BINPUT")
                     if not stack:
                         raise PickleError(at, "PUT on empty stack")
                     memo[buf[pos]] = stack[-1]
@@ -278,21 +279,27 @@ class PickleVM:
                         raise PickleError(at, "MEMOIZE on empty stack")
                     memo[len(memo)] = stack[-1]
                 elif op == 0x68:  # BINGET
-                    self._need(pos, 1)
+                    if pos >= end:
+                        raise PickleError(at, "truncated: BINGET")
                     idx = buf[pos]
                     pos += 1
                     if idx not in memo:
                         raise PickleError(at, f"memo key {idx} not found")
                     stack.append(memo[idx])
                 elif op == 0x8C:  # SHORT_BINUNICODE
-                    self._need(pos, 1)
+                    if pos >= end:
+                        raise PickleError(at, "truncated: SHORT_BINUNICODE")
                     n = buf[pos]
-                    stack.append(self._payload(pos + 1, n, True))
-                    pos += 1 + n
+                    pos += 1
+                    if pos + n > end:
+                        raise PickleError(at, "truncated: SHORT_BINUNICODE")
+                    stack.append(buf[pos : pos + n].decode("utf-8", "surrogatepass"))
+                    pos += n
                 elif op == 0x28:  # MARK
                     marks.append(len(stack))
                 elif op == 0x4B:  # BININT1
-                    self._need(pos, 1)
+                    if pos >= end:
+                        raise PickleError(at, "truncated: BININT1")
                     stack.append(buf[pos])
                     pos += 1
                 elif op == 0x4A:  # BININT
@@ -304,7 +311,8 @@ class PickleVM:
                     stack.append(buf[pos] | (buf[pos + 1] << 8))
                     pos += 2
                 elif op == 0x47:  # BINFLOAT
-                    self._need(pos, 8)
+                    if pos + 8 > end:
+                        raise PickleError(at, "truncated: BINFLOAT")
                     stack.append(0.0)
                     pos += 8
                 elif op == 0x85:  # TUPLE1
@@ -596,8 +604,6 @@ class PickleVM:
                         raise PickleError(at, "READONLY_BUFFER on empty stack")
                 else:
                     raise PickleError(at, f"invalid opcode 0x{op:02x}")
-                if len(memo) > max_memo:
-                    raise PickleError(at, f"memo size limit ({max_memo}) reached")
         except PickleError:
             res.opcodes = count
             raise
