@@ -158,8 +158,9 @@ def finish(ctx: Any, checks: Sequence[str], findings: list[Finding], general: Ma
 
         atomic_write_text(Path(out_path), text)
     else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        from mlwarden.core.fileio import write_stdout
+
+        write_stdout(text)
     if on_report is not None:
         on_report(report)
     if ctx.notes and fmt in ("text", "github"):

@@ -28,6 +28,7 @@ from typing import Any
 
 from mlwarden.checks.base import Context
 from mlwarden.core.errors import MlwardenError, UsageError
+from mlwarden.core.fileio import write_stdout
 from mlwarden.core.files import Matcher, iter_files, relpath
 from mlwarden.core.findings import Finding, Severity
 from mlwarden.core.options import Option, add_to_parser, resolve
@@ -395,7 +396,7 @@ class _ReportWriter:
         if self.report is not None:
             from mlwarden.formats import get
 
-            sys.stdout.write(get("github")(self.report))
+            write_stdout(get("github")(self.report))
             sys.stdout.flush()
 
     def __call__(self, report: Any) -> None:

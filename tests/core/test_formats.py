@@ -107,3 +107,22 @@ def test_deterministic(fmt: str) -> None:
     a = get(fmt)(Report(findings=sample()))
     assert a
     assert get(fmt)(Report(findings=sort_findings(reversed(sample())))) == a
+
+
+def test_text_escapes_control_and_bidi_characters() -> None:
+    f = Finding(R1, "evil\x1b[2Jname\u202e.txt", "bad\rline\nnext", line=1, column=1)
+    out = get("text")(Report(findings=[f]))
+    assert out.count("\n") == 1 and "\x1b" not in out and "\r" not in out and "\u202e" not in out
+    assert "evil\\x1b[2Jname\\u202e.txt:1:1:" in out and "bad\\x0dline\\x0anext" in out
+
+
+def test_undecodable_file_names_do_not_crash_output(tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    from mlwarden.core.fileio import atomic_write_text, write_stdout
+
+    text = get("json")(Report(findings=[Finding(R1, "bad\udcffname.txt", "m", line=1, column=1)]))
+    write_stdout(text)
+    out = capsysbinary.readouterr().out
+    assert b"\\udcff" in out
+    assert json.loads(out)["findings"][0]["path"] == "bad\udcffname.txt"  # the JSON escape round-trips
+    atomic_write_text(tmp_path / "r.json", text)
+    assert b"\\udcff" in (tmp_path / "r.json").read_bytes()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -34,8 +35,20 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write text exactly as given (no newline translation)."""
-    atomic_write_bytes(path, text.encode("utf-8"))
+    """Write text exactly as given (no newline translation); lone surrogates (undecodable file names)
+    become backslash escapes instead of an error."""
+    atomic_write_bytes(path, text.encode("utf-8", "backslashreplace"))
+
+
+def write_stdout(text: str) -> None:
+    """Print a report: UTF-8 whatever the locale, undecodable characters escaped, never an exception."""
+    sys.stdout.flush()
+    buf = getattr(sys.stdout, "buffer", None)
+    if buf is None:  # a replaced stdout (tests' capsys): text only
+        sys.stdout.write(text.encode("utf-8", "backslashreplace").decode("utf-8"))
+    else:
+        buf.write(text.encode("utf-8", "backslashreplace"))
+        buf.flush()
 
 
 def read_text(path: Path, limit: int = 64 * 1024 * 1024) -> str:

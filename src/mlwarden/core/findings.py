@@ -88,6 +88,16 @@ class Finding:
         return replace(self, severity=severity)
 
 
+_UNSAFE = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x09), *range(0x0A, 0x20), 0x7F)}
+_UNSAFE.update({c: f"\\u{c:04x}" for c in (*range(0x80, 0xA0), 0x061C, 0x200E, 0x200F, 0x2028, 0x2029,
+                                           *range(0x202A, 0x202F), *range(0x2066, 0x206A))})
+
+
+def printable(text: str) -> str:
+    """Text safe to show on one terminal line: control, line-break and bidi characters escaped."""
+    return text.translate(_UNSAFE)
+
+
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
     """Deterministic order (path, line, column, id, message) with exact duplicates removed."""
     seen: set[tuple[Any, ...]] = set()

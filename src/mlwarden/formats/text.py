@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mlwarden.core.findings import printable
 from mlwarden.formats import Report
 
 _COLORS = {"critical": "\x1b[1;31m", "high": "\x1b[31m", "medium": "\x1b[33m", "low": "\x1b[36m",
@@ -11,15 +12,15 @@ _COLORS = {"critical": "\x1b[1;31m", "high": "\x1b[31m", "medium": "\x1b[33m", "
 def render(report: Report) -> str:
     lines = []
     for f in report.findings:
-        loc = f.path
+        loc = printable(f.path)
         if f.line is not None:
             loc += f":{f.line}:{f.column or 1}"
         sev = f.level.label
         tag = f"[{sev}]"
         if report.color:
             tag = f"{_COLORS[sev]}{tag}\x1b[0m"
-        line = f"{loc}: {f.id} {f.slug} {tag} {f.message}"
+        line = f"{loc}: {f.id} {f.slug} {tag} {printable(f.message)}"
         if f.hint:
-            line += f" (fix: {f.hint})"
+            line += f" (fix: {printable(f.hint)})"
         lines.append(line)
     return "".join(s + "\n" for s in lines)
