@@ -55,6 +55,13 @@ CASES: list[tuple[str, str, list[str]]] = [
      "model.load('x')\nself_loader.load(path)\n", []),
     ("torch-shadowed", "def load(p): ...\nload('m.pt')\n", []),
     ("torch-local-var-named-torch", "def f(torch):\n    torch.load('m.pt')\n", []),
+    ("torch-partial", "import functools, torch\nf = functools.partial(torch.load, map_location='cpu')\n"
+     "g = functools.partial(torch.load, weights_only=True)\n", ["torch-load-unsafe"]),
+    ("torch-reference", "import torch\nfrom torchvision.datasets import DatasetFolder\n"
+     "ds = DatasetFolder('root', loader=torch.load, extensions=('.pt',))\n", ["torch-load-unsafe"]),
+    ("pickle-reference", "import pickle, json\nfrom pickle import load\nobjs = list(map(pickle.load, files))\n"
+     "more = list(map(load, files))\nj = list(map(json.load, files))\nk = sorted(x, key=obj.load)\n",
+     ["pickle-load", "pickle-load"]),
     # --- pickle family ------------------------------------------------------------------------------
     ("pickle-load", "import pickle\nwith open('x', 'rb') as f:\n    pickle.load(f)\n", ["pickle-load"]),
     ("pickle-loads", "import pickle\npickle.loads(data)\n", ["pickle-load"]),

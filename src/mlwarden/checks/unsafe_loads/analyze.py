@@ -123,8 +123,11 @@ INTERESTING_ATTRS = frozenset({
     "load", "from_pretrained", "pipeline", "hf_hub_download", "snapshot_download", "load_dataset",
     "load_dataset_builder", "SentenceTransformer", "CrossEncoder", "SparseEncoder", "load_lora_weights",
     "load_textual_inversion", "load_ip_adapter", "enable_unsafe_deserialization", "open", "create_model",
+    "partial",
     *_KERAS_ATTRS,
 })
+_REFERENCE_NAMES = frozenset({"load", "loads", "read_pickle", "unsafe_load", "unsafe_load_all", "load_all",
+                              "decode", "load_session"})
 _CHECKSUM_WORDS = ("sha256", "sha1", "sha512", "sha384", "md5", "blake2", "hexdigest", "digest", "checksum",
                    "verify", "integrity", "hash")
 _CHECKSUM_KW = frozenset({"hash_prefix", "file_hash", "md5", "sha256", "expected_hash", "checksum",
@@ -207,6 +210,8 @@ class Analyzer:
             downloads = False
             for call in scope.calls:
                 func = call.func
+                if call.args:
+                    self._loader_references(call, scope)
                 if type(func) is ast.Attribute:
                     if func.attr not in INTERESTING_ATTRS and not func.attr.startswith("read_"):
                         self._uninteresting(call, scope)
@@ -214,12 +219,50 @@ class Analyzer:
                     downloads = downloads or func.attr in _DOWNLOAD_ATTRS
                 quals = self._callee(call, scope)
                 downloads = downloads or any(q in DOWNLOADERS for q in quals)
+                if "functools.partial" in quals and call.args and not isinstance(call.args[0], ast.Starred):
+                    # partial(torch.load, weights_only=False): check it as the call it prepares
+                    inner = ast.Call(func=call.args[0], args=call.args[1:], keywords=call.keywords)
+                    ast.copy_location(inner, call)
+                    self._check_call(inner, self._callee(inner, scope), scope)
+                    continue
                 self._check_call(call, quals, scope)
             for cls in scope.classes:
                 self._check_class(cls, scope)
             if downloads:
                 calls = [(c, self._callee(c, scope)) for c in scope.calls]
                 self._check_unverified(scope, calls)
+
+    def _loader_references(self, call: ast.Call, scope: Scope) -> None:
+        """A loader passed by reference (``DatasetFolder(root, loader=torch.load)``, ``map(pickle.load, fs)``)
+        is called later with no ``weights_only``/safe options: report it where it is handed over."""
+        args = [*call.args[1:], *(k.value for k in call.keywords)] if self._is_partial(call, scope) else \
+            [*call.args, *(k.value for k in call.keywords)]
+        for a in args:
+            name = a.attr if type(a) is ast.Attribute else a.id if type(a) is ast.Name else None
+            if name is None or name not in _REFERENCE_NAMES:
+                continue
+            v = self.res.eval(a, scope)
+            if not isinstance(v, Ref):
+                continue
+            qs = set(v.quals)
+            text = _text(a)
+            if "torch.load" in qs:
+                self._hit(R.TORCH_LOAD, a, f"`{text}` is passed as a loader and will be called without "
+                          "weights_only=True", "pass functools.partial(torch.load, weights_only=True)",
+                          call=text, reference=True)
+            elif qs & set(PICKLE_FUNCS) - UNPICKLER_CLASSES:
+                self._hit(R.PICKLE_LOAD, a, f"`{text}` is passed as a loader: it will deserialize pickle "
+                          "data",
+                          "load only data you produced and verified; prefer safetensors or JSON",
+                          call=text, reference=True)
+            elif qs & {"yaml.load", "yaml.load_all", "yaml.unsafe_load", "yaml.unsafe_load_all"}:
+                self._hit(R.YAML_UNSAFE, a, f"`{text}` is passed as a loader without a safe Loader",
+                          "pass yaml.safe_load instead", call=text, reference=True)
+
+    def _is_partial(self, call: ast.Call, scope: Scope) -> bool:
+        f = call.func
+        name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+        return name == "partial" and "functools.partial" in self._callee(call, scope)
 
     def _uninteresting(self, call: ast.Call, scope: Scope) -> None:
         """A method call whose name no rule looks at: only the any-call rules apply."""
