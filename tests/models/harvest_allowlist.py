@@ -6,7 +6,8 @@
 It pickles real objects (torch checkpoints and modules, numpy arrays, scikit-learn estimators fitted on
 tiny data, joblib dumps, pandas frames, scipy sparse matrices) with several protocols, collects every
 global they reference with mlwarden's own opcode walker (nothing is unpickled), adds classes enumerated
-from the libraries (every torch.nn module, every scikit-learn estimator) and a curated base list, drops
+from the libraries (every torch.nn module, every scikit-learn estimator, torchvision's model and op classes
+read with ``ast`` when torchvision is importable) and a curated base list, drops
 anything the denylist calls dangerous, and writes the sorted exact ``module:qualname`` pairs.
 The scanner itself only reads the generated file: verdicts never depend on what is installed.
 """
@@ -442,6 +443,31 @@ def harvest_torch() -> set[tuple[str, str]]:
     return found
 
 
+def torchvision_classes() -> set[tuple[str, str]]:
+    """Classes defined in torchvision's models and ops (what ``torch.save(model)`` of a torchvision model
+    references), read with ``ast`` from its sources: nothing is imported."""
+    import ast
+    import importlib.util
+
+    spec = importlib.util.find_spec("torchvision")
+    if spec is None or not spec.submodule_search_locations:
+        print("torchvision not found: skipped", file=sys.stderr)
+        return set()
+    root = Path(next(iter(spec.submodule_search_locations)))
+    out: set[tuple[str, str]] = set()
+    for sub in ("models", "ops"):
+        for py in sorted((root / sub).rglob("*.py")):
+            rel = py.relative_to(root.parent).with_suffix("")
+            module = ".".join(rel.parts)
+            if module.endswith(".__init__"):
+                module = module[: -len(".__init__")]
+            tree = ast.parse(py.read_text(encoding="utf-8"))
+            for node in tree.body:
+                if isinstance(node, ast.ClassDef) and not node.name.endswith("_Weights"):
+                    out.add((module, node.name))
+    return out
+
+
 def sklearn_classes() -> set[tuple[str, str]]:
     from sklearn.utils import all_estimators
 
@@ -516,7 +542,14 @@ def main() -> int:
         for tok in line.split():
             mod, _, name = tok.partition(":")
             pairs.add((mod, name))
-    harvested = harvest_pickles() | sklearn_classes()
+    vision = torchvision_classes()
+    if not vision and OUT.exists():  # keep what an earlier run with torchvision available found
+        vision = {
+            (m, n)
+            for m, _, n in (ln.partition(":") for ln in OUT.read_text().splitlines())
+            if m.startswith("torchvision.")
+        }
+    harvested = harvest_pickles() | sklearn_classes() | vision
     rejected = sorted(p for p in harvested if dangerous_reason(*p) and p not in pairs)
     for p in rejected:
         print(f"not allowlisted (dangerous): {p[0]}:{p[1]} ({dangerous_reason(*p)})", file=sys.stderr)
