@@ -17,6 +17,7 @@ from mlwarden.checks import REGISTRY, load_check  # noqa: E402
 from mlwarden.core.rules import CORE_RULES  # noqa: E402
 
 BEGIN, END = "<!-- reference:begin -->", "<!-- reference:end -->"
+UBEGIN, UEND = "<!-- usage:begin -->", "<!-- usage:end -->"
 
 
 def _default(value: object) -> str:
@@ -28,20 +29,34 @@ def _default(value: object) -> str:
     return f"`{label if label is not None else value}`"
 
 
+def _embed(doc: Path, level: int) -> str:
+    """A docs/ page without its title, its headings nested ``level`` deeper, code fences left alone."""
+    lines = doc.read_text(encoding="utf-8").strip().splitlines()
+    if lines and lines[0].startswith("# "):
+        lines = lines[1:]
+    fenced = False
+    out = []
+    for ln in lines:
+        if ln.lstrip().startswith("```"):
+            fenced = not fenced
+        out.append(("#" * level + ln) if ln.startswith("#") and not fenced else ln)
+    return "\n".join(out).strip()
+
+
+def usage() -> str:
+    doc = ROOT / "docs" / "ship.md"
+    return _embed(doc, 1) + "\n" if doc.is_file() else ""
+
+
 def reference() -> str:
     out = ["## Hooks and rules", ""]
     for name in REGISTRY:
         check = load_check(name)
         out += [f"### `{name}`", "", check.description, ""]
-        doc = ROOT / "docs" / f"{name}.md"
-        if doc.is_file():
-            text = doc.read_text(encoding="utf-8").strip()
-            lines = text.splitlines()
-            if lines and lines[0].startswith("# "):
-                lines = lines[1:]
-            # demote headings so they nest under this hook's heading
-            lines = [("###" + ln) if ln.startswith("#") else ln for ln in lines]
-            out += ["\n".join(lines).strip(), ""]
+        docs = ROOT / "docs"
+        for doc in [docs / f"{name}.md", *sorted(docs.glob(f"{name}-*.md"))]:
+            if doc.is_file():
+                out += [_embed(doc, 2), ""]
         out += ["| rule | slug | default severity | what |", "|---|---|---|---|"]
         out += [f"| {r.id} | `{r.slug}` | {r.severity.label} | {r.title} |"
                 for r in sorted(check.rules, key=lambda r: r.id)]
@@ -59,10 +74,15 @@ def reference() -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def _splice(text: str, begin: str, end: str, body: str) -> str:
+    head, _, rest = text.partition(begin)
+    _, _, tail = rest.partition(end)
+    return f"{head}{begin}\n{body}{end}{tail}"
+
+
 def render(readme: str) -> str:
-    head, _, rest = readme.partition(BEGIN)
-    _, _, tail = rest.partition(END)
-    return f"{head}{BEGIN}\n{reference()}{END}{tail}"
+    readme = _splice(readme, UBEGIN, UEND, usage())
+    return _splice(readme, BEGIN, END, reference())
 
 
 def main() -> int:
