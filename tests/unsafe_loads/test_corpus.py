@@ -128,6 +128,11 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("trc-dataset", f"from datasets import load_dataset\nload_dataset('org/d', revision='{C40}', "
      "trust_remote_code=True)\n", ["trust-remote-code"]),
     ("trc-other-call", "helper(x, trust_remote_code=True)\n", ["trust-remote-code"]),
+    ("trc-dict-call-reported-at-use", f"from transformers import AutoModel\nKW = dict(trust_remote_code=True)\n"
+     f"AutoModel.from_pretrained('org/m', revision='{C40}', **KW)\n", ["trust-remote-code"]),
+    ("trc-model-kwargs", f"from transformers import pipeline\n"
+     f"p = pipeline('x', model='org/m', revision='{C40}', model_kwargs={{'trust_remote_code': True}})\n"
+     "emb.encode(x, config_kwargs=dict(trust_remote_code=True))\n", ["trust-remote-code", "trust-remote-code"]),
     ("trc-false", f"from transformers import AutoModel\nAutoModel.from_pretrained('org/m', revision='{C40}', "
      "trust_remote_code=False)\n", []),
     ("trc-unpinned-high", "from transformers import AutoModel\nAutoModel.from_pretrained('org/m', "

@@ -266,7 +266,8 @@ class Analyzer:
 
     def _uninteresting(self, call: ast.Call, scope: Scope) -> None:
         """A method call whose name no rule looks at: only the any-call rules apply."""
-        if any(kw.arg == "trust_remote_code" or kw.arg is None for kw in call.keywords):
+        if any(kw.arg == "trust_remote_code" or kw.arg is None or kw.arg.endswith("_kwargs")
+               for kw in call.keywords):
             self._trust_remote_code(call, scope)
         if call.args and type(call.args[0]) is ast.Constant and isinstance(call.args[0].value, str) and \
                 call.args[0].value.startswith(("hf-hub:", "hf_hub:")):
@@ -345,7 +346,17 @@ class Analyzer:
         self._http(call, scope, quals)
 
     def _trust_remote_code(self, call: ast.Call, scope: Scope) -> None:
+        if isinstance(call.func, ast.Name) and call.func.id == "dict" and \
+                "builtins.dict" in self._callee(call, scope):
+            return  # dict(trust_remote_code=True) is reported where it is used (splat or *_kwargs)
         v, _ = self.arg(call, scope, "trust_remote_code")
+        if not _is_true(v):
+            for kw in call.keywords:  # pipeline(model_kwargs={...}), SentenceTransformer(config_kwargs=...)
+                if kw.arg and kw.arg.endswith("_kwargs"):
+                    d = self.res.eval(kw.value, scope)
+                    if isinstance(d, DictVal) and _is_true(d.get("trust_remote_code")[1]):
+                        v = True
+                        break
         if _is_true(v):
             self._hit(R.TRUST_REMOTE_CODE, call,
                       f"`{_text(call.func)}(..., trust_remote_code=True)` runs Python code downloaded from "
