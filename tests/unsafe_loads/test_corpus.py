@@ -217,6 +217,10 @@ CASES: list[tuple[str, str, list[str]]] = [
      "def main():\n    (ma,) = HfArgumentParser((MA,)).parse_args_into_dataclasses()\n"
      "    AutoModel.from_pretrained(ma.model_name_or_path, revision=ma.model_revision)\n"
      "    AutoModel.from_pretrained(ma.model_name_or_path)\n", ["hub-unpinned"]),
+    ("hub-loop-constants", "from transformers import AutoModel\nMODELS = ['org/a', 'bert-base-cased', './local']\n"
+     "for name in MODELS:\n    AutoModel.from_pretrained(name)\n"
+     "ms = [AutoModel.from_pretrained(m) for m in ('org/c',)]\nfor p in paths:\n    AutoModel.from_pretrained(p)\n",
+     ["hub-unpinned", "hub-unpinned", "hub-unpinned"]),
     # --- torch.hub ----------------------------------------------------------------------------------
     ("torch-hub-no-ref", "import torch\ntorch.hub.load('pytorch/vision', 'resnet18')\n", ["torch-hub-unpinned"]),
     ("torch-hub-tag", "import torch\ntorch.hub.load('pytorch/vision:v0.10.0', 'resnet18')\n", ["torch-hub-unpinned"]),

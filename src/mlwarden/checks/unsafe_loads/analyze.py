@@ -12,6 +12,7 @@ from typing import Any
 from mlwarden.checks.unsafe_loads import rules as R
 from mlwarden.checks.unsafe_loads.resolve import (
     UNKNOWN,
+    Choice,
     ClassVal,
     DictVal,
     Instance,
@@ -580,6 +581,14 @@ class Analyzer:
             return
         if id_val is ABSENT:
             return
+        if isinstance(id_val, Choice):  # for name in ("org/a", "org/b"): from_pretrained(name)
+            for one in id_val.values:
+                self._hub_one(call, scope, kind, one, id_node, revision_kw)
+            return
+        self._hub_one(call, scope, kind, id_val, id_node, revision_kw)
+
+    def _hub_one(self, call: ast.Call, scope: Scope, kind: str, id_val: Any, id_node: ast.AST | None,
+                 revision_kw: str) -> None:
         rev, _ = self.arg(call, scope, revision_kw)
         trc, _ = self.arg(call, scope, "trust_remote_code")
         name = _text(call.func)

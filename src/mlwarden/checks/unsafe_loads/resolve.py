@@ -73,6 +73,13 @@ class DictVal:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """One of several string constants (a loop variable over a constant list)."""
+
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ClassVal:
     """A class defined in the scanned module: the canonical names of its (transitive) bases."""
 
@@ -261,6 +268,11 @@ class Resolver:
                 tgt = n.target  # type: ignore[attr-defined]
                 if n.value is not None and type(tgt) is ast.Name:  # type: ignore[attr-defined]
                     self._bind_name(scope, tgt.id, "expr", n.value)  # type: ignore[attr-defined]
+                    handled.add(id(tgt))
+            elif t is ast.For or t is ast.AsyncFor or t is ast.comprehension:
+                tgt = n.target  # type: ignore[attr-defined]
+                if type(tgt) is ast.Name:  # for name in ("a", "b"): one of several constants
+                    self._bind_name(scope, tgt.id, "for", n.iter)  # type: ignore[attr-defined]
                     handled.add(id(tgt))
             elif t is ast.Import:
                 for al in n.names:  # type: ignore[attr-defined]
@@ -482,6 +494,10 @@ class Resolver:
                                   self.eval(payload, scope.parent or self.module, depth + 1))
                 elif kind == "class":
                     values.append(self._class_val(payload, scope, depth + 1))
+                elif kind == "for":
+                    it = self.eval(payload, scope, depth + 1)
+                    ok = isinstance(it, tuple) and it and all(isinstance(x, str) for x in it)
+                    values.append(Choice(tuple(dict.fromkeys(it))) if ok else UNKNOWN)
                 else:
                     values.append(UNKNOWN)
             result = _merge(values)
