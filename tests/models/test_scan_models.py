@@ -860,3 +860,13 @@ def test_tfoplambda_lfs_pointers_gguf_arrays_and_fifos(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe.pt"
     os.mkfifo(fifo)
     assert scan_file(fifo, "pipe.pt") == (None, [])  # never opened: a FIFO would block
+
+
+def test_end_record_count_that_hides_entries(tmp_path: Path) -> None:
+    # miniz trusts the entry count, Python's zipfile the directory size: both views are scanned
+    z = bytearray(B.zip_of({"archive/version": b"3\n", "archive/extra.pkl": B.reduce_call("os", "system")}))
+    eocd = z.rfind(b"PK\x05\x06")
+    struct.pack_into("<HH", z, eocd + 8, 1, 1)
+    _, findings = scan(tmp_path, "count.pt", bytes(z))
+    assert "os.system" in globals_of(findings)
+    assert any("more entries" in f.message for f in findings)

@@ -1017,14 +1017,21 @@ def read_zip_directory(reg: Region, max_members: int) -> tuple[list[ZipEntry], l
             problems.append(f"{shift} bytes of data before the archive")
     if n_total > max_members:
         problems.append(f"{n_total} entries: only the first {max_members} were scanned")
-        n_total = max_members
     entries: list[ZipEntry] = []
     p = cd_off + shift
-    for _ in range(n_total):
+    # Read every record the directory holds, not just the count the end record claims: Python's zipfile
+    # walks the directory by its size, miniz (torch) by the count, so a lying count hides entries from one.
+    while len(entries) < max_members:
         rec = reg.read(p, 46)
         if len(rec) < 46 or rec[:4] != b"PK\x01\x02":
-            problems.append("central directory ends early or is corrupt")
+            if len(entries) < n_total:
+                problems.append("central directory ends early or is corrupt")
             break
+        if len(entries) == n_total:
+            problems.append(
+                f"the central directory holds more entries than the {n_total} its end record "
+                "declares (loaders disagree on the contents)"
+            )
         flags, method = struct.unpack_from("<HH", rec, 8)
         crc, csize, usize, nlen, xlen, clen = struct.unpack_from("<IIIHHH", rec, 16)
         loff = struct.unpack_from("<I", rec, 42)[0]
