@@ -870,3 +870,10 @@ def test_end_record_count_that_hides_entries(tmp_path: Path) -> None:
     _, findings = scan(tmp_path, "count.pt", bytes(z))
     assert "os.system" in globals_of(findings)
     assert any("more entries" in f.message for f in findings)
+
+
+def test_hostile_names_cannot_inject_terminal_escapes(tmp_path: Path) -> None:
+    data = B.proto(4) + B.call(B.stack_global("os\x1b[2J", "system\nFAKE: clean"), B.su("x")) + b"."
+    _, findings = scan(tmp_path, "esc.pkl", data)
+    assert findings and all(f.message.isprintable() for f in findings)
+    assert "\\x1b" in findings[0].message

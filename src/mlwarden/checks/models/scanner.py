@@ -194,8 +194,26 @@ class Sink:
         data: dict[str, Any] = {"member": member, "offset": offset, "global": glob, "format": fmt}
         data.update(extra)
         self.findings.append(
-            Finding(rule=rule, path=self.display, message=prefix + message, severity=severity, data=data)
+            Finding(
+                rule=rule,
+                path=self.display,
+                message=_printable(prefix + message),
+                severity=severity,
+                data=data,
+            )
         )
+
+
+def _printable(text: str, limit: int = 2000) -> str:
+    """Names come from hostile files: escape control characters (no terminal escapes) and cap the length."""
+    if len(text) > limit:
+        text = text[:limit] + "..."
+    if text.isprintable():
+        return text
+    return "".join(
+        ch if ch.isprintable() else f"\\x{ord(ch):02x}" if ord(ch) < 256 else f"\\u{ord(ch):04x}"
+        for ch in text
+    )
 
 
 class Region:
