@@ -20,6 +20,7 @@ a full 40-hex commit), ``path`` (the display path given), ``line`` (1-based; for
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,13 @@ class HubReference:
     path: str
     line: int
     call: str
+
+
+# every rule needs one of these words in the source text (callee names, keywords, URL schemes)
+_TRIGGERS = re.compile(
+    r"load|pickle|unpickler|trust_remote_code|from_pretrained|pipeline|hf_hub|hf-hub|snapshot_download|"
+    r"sentencetransformer|crossencoder|sparseencoder|http:|shelve|safe_mode|unsafe|inferencesession|"
+    r"safe_open|urlretrieve|urlopen|download|get_file", re.IGNORECASE)
 
 
 def _matcher(rel: str) -> bool:
@@ -174,6 +182,8 @@ def scan_file(path: Path, display: str, root: Path, pins: object | None = None) 
         yield Finding(UNREADABLE, display, f"{display}: cell {cell} is not valid Python; it was not checked",
                       severity=Severity.LOW, line=unit.file_line(first + 1),
                       hint="fix the cell (IPython magics are fine)", data={"cell": cell})
+    if not _TRIGGERS.search(unit.text):
+        return  # no rule can match a file that names none of the functions or keywords they look at
     cache: list[TorchInfo] = []
 
     def torch_info() -> TorchInfo:

@@ -166,7 +166,11 @@ class TorchPins:
             for inc in m.included:
                 add(inc)
 
-        for m in project_manifests(files, root=self.root, use_git=False):
+        try:
+            manifests = project_manifests(files, root=self.root, use_git=False)
+        except Exception:  # a reader failing on hostile content must not stop the scan: torch is unknown
+            return out
+        for m in manifests:
             if m.meta.get("no_reader"):
                 out.extend(_fallback(self.root / m.path if not Path(m.path).is_absolute() else Path(m.path),
                                      relpath(Path(m.path), self.root)))
