@@ -285,3 +285,13 @@ def test_torch_version_from_env_and_config(chdir: Path, capsys: pytest.CaptureFi
     assert main(["a.py"]) == 1
     (chdir / "mlwarden.toml").write_text('[check-unsafe-loads]\ntorch-versoin = "2.2.0"\n')
     assert main(["a.py"]) == 2
+
+
+def test_hostile_manifests_leave_torch_unknown(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project\nname = ")
+    (tmp_path / "requirements.txt").write_bytes(b"\xff\xfe\x00torch==2.7\x00")
+    (tmp_path / "environment.yml").write_text("dependencies: [" * 500)
+    f = tmp_path / "m.py"
+    f.write_text("import torch\ntorch.load(p)\ntorch.load(p, weights_only=True)\n")
+    got = [(x.line, x.rule.slug, x.level.label) for x in scan_file(f, "m.py", tmp_path, TorchPins(tmp_path))]
+    assert got == [(2, "torch-load-unsafe", "high")]
