@@ -288,6 +288,10 @@ DANGEROUS_PREFIXES: dict[str, str] = {
     "torch._C._import_ir_module_from_package": "loads code",
     "torch.classes.load_library": "loads native code",
     "torch.ops.load_library": "loads native code",
+    "torch.utils.bottleneck": "runs scripts under profilers",
+    "torch.compiler": "compiles code",
+    "torch.utils.jit": "TorchScript helpers",
+    "torch.utils.mobile_optimizer": "loads TorchScript",
 }
 
 # Attribute names that reach interpreter internals when used as part of a dotted name
