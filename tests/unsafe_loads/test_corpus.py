@@ -168,7 +168,10 @@ CASES: list[tuple[str, str, list[str]]] = [
      "A.from_pretrained('C:\\\\models\\\\m')\nA.from_pretrained(os.path.join('a', 'b'))\n"
      "A.from_pretrained(Path('x') / 'y')\nA.from_pretrained('checkpoints/best')\n"
      "A.from_pretrained('out/a/b')\nA.from_pretrained('model.bin')\nA.from_pretrained('output_dir')\n"
-     "A.from_pretrained('my_model_v2')\nA.from_pretrained('finetuned')\n", []),
+     "A.from_pretrained('my_model_v2')\nA.from_pretrained('finetuned')\nA.from_pretrained('bert')\n", []),
+    ("hub-env-default", "import os\nfrom transformers import AutoModel\nNAME = os.getenv('MODEL', 'org/m')\n"
+     "AutoModel.from_pretrained(NAME, revision=os.environ.get('REV', 'main'))\n"
+     "AutoModel.from_pretrained(os.environ['MODEL'])\n", ["hub-unpinned"]),
     ("hub-unknown-id-no-rev", "from transformers import AutoModel\ndef f(p):\n    return AutoModel.from_pretrained(p)\n",
      []),
     ("hub-local-files-only", "from transformers import AutoModel\nAutoModel.from_pretrained('org/m', "

@@ -31,9 +31,10 @@ _HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*/[A-Za-z0-9_][A-Za-z0-9_.\-]*
 _BARE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 # the legacy "canonical" model repositories that have no organisation, plus size/variant tokens
 _CANONICAL_MODEL = re.compile(
-    r"^(albert|bert|camembert|ctrl|distilbert|distilgpt2|distilroberta|gpt2|openai-gpt|roberta|t5|"
-    r"transfo-xl|xlm|xlm-roberta|xlm-mlm|xlm-clm|xlnet|flaubert|bart|electra|longformer|mbart|pegasus|"
-    r"bigbird|deberta|facebook|google|microsoft)(-[a-z0-9\-]+)?$", re.IGNORECASE)
+    r"^(gpt2|distilgpt2|openai-gpt|ctrl)$|"
+    r"^(albert|bert|camembert|distilbert|distilroberta|gpt2|roberta|t5|transfo-xl|xlm|xlm-roberta|xlm-mlm|"
+    r"xlm-clm|xlnet|flaubert|bart|electra|longformer|mbart|pegasus|bigbird|deberta)-[a-z0-9\-]+$",
+    re.IGNORECASE)
 # a bare name is a Hub model only when hyphenated with a size/variant token (``all-MiniLM-L6-v2``,
 # ``t5-small``); ``my_model_v2`` or ``output`` are local folders
 _MODEL_TOKENS = re.compile(

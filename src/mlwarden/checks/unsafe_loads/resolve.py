@@ -666,6 +666,8 @@ class Resolver:
                 if parts and all(isinstance(p, str) for p in parts) and "os.path.join" in qs:
                     return LocalPath(os.path.join(*parts))
                 return LocalPath(None)
+            if qs & {"os.getenv", "os.environ.get"} and len(node.args) == 2:
+                return self.eval(node.args[1], scope, depth + 1)  # the default, like an option default
             if "builtins.str" in qs and len(node.args) == 1:
                 v = self.eval(node.args[0], scope, depth + 1)
                 return v if isinstance(v, (str, LocalPath, Prefix)) else UNKNOWN
