@@ -190,7 +190,9 @@ def test_scanned_names_cannot_inject_workflow_commands(tmp_path: Path, monkeypat
     assert len(token) == 32
     resume = lines.index(f"::{token}::")
     injected = [i for i, x in enumerate(lines) if x.startswith(("::error file=README.md", "::add-mask::"))]
-    assert injected and all(0 < i < resume for i in injected)  # only while commands are stopped
+    # the text report escapes line breaks in names, and anything else is only printed while commands stop
+    assert all(0 < i < resume for i in injected)
+    assert any("x\\x0a::error file=README.md" in x for x in lines[1:resume])
     ours = lines[resume + 1:]
     assert ours and all(x.startswith("::error file=x%0A") or x.startswith("::notice file=x%0A") for x in ours)
 

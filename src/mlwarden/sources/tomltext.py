@@ -60,7 +60,8 @@ def load_toml(path: Path, display: str, what: str) -> tuple[dict[str, Any], str]
 
 def parse_toml(text: str, display: str) -> dict[str, Any]:
     try:
-        return tomllib.loads(text)
+        data: dict[str, Any] = tomllib.loads(text)
+        return data
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"invalid TOML: {str(exc).splitlines()[0]}", path=display) from None
     except RecursionError:
