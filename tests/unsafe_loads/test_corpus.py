@@ -329,3 +329,12 @@ def test_numpy_other_functions_with_allow_pickle_keyword(tmp_path: Path) -> None
     got = scan(tmp_path, "import numpy as np\nfrom numpy.testing import assert_raises\n"
                "assert_raises(ValueError, np.load, f, allow_pickle=True)\nnp.lib.format.read_array(f, allow_pickle=True)\n")
     assert [(f.line, f.rule.slug) for f in got] == [(4, "numpy-allow-pickle")]
+
+
+def test_unverified_download_points_at_the_right_download(tmp_path: Path) -> None:
+    got = scan(tmp_path, "import urllib.request, requests, joblib\ndef get(u1, u2):\n"
+               "    urllib.request.urlretrieve(u1, 'notes.txt')\n    r = requests.get(u2)\n"
+               "    with open('m.joblib', 'wb') as fh:\n        fh.write(r.content)\n"
+               "    return joblib.load('m.joblib')\n")
+    unv = [f for f in got if f.rule.slug == "download-unverified"]
+    assert [(f.line, dict(f.data)["load_line"]) for f in unv] == [(4, 7)]

@@ -729,21 +729,26 @@ class Analyzer:
         for call, quals in calls:
             if self._is_checksum(call, quals, scope):
                 return
-        dl_ids = {id(c) for c, _ in downloads}
-        dests: set[tuple[str, str]] = set()
-        tainted: set[str] = set()
+        by_id = {id(c): c for c, _ in downloads}
+        dests: dict[tuple[str, str], ast.Call] = {}
+        tainted: dict[str, ast.Call] = {}
         for call, q in downloads:
             spec = DOWNLOADERS[q]
             if spec[2] is not None or spec[3] is not None:
-                v, node = self.arg(call, scope, spec[3], spec[2])
+                _, node = self.arg(call, scope, spec[3], spec[2])
                 if node is not None:
-                    dests |= self._keys(node, scope)
+                    for k in self._keys(node, scope):
+                        dests.setdefault(k, call)
+        streams = sorted((c for c, q in downloads if q in _STREAMING), key=lambda c: (c.lineno, c.col_offset))
         # names assigned from downloads or derived from them; files opened for writing when streaming
         nodes = sorted((n for n in children_in_scope(scope.node) if isinstance(n, (ast.Assign, ast.With,
                         ast.AsyncWith, ast.AnnAssign, ast.Call))), key=lambda n: (n.lineno, n.col_offset))
         for n in nodes:
-            if isinstance(n, ast.Call) and streaming and _is_open_write(n, self, scope):
-                dests |= self._keys(n.args[0], scope)
+            if isinstance(n, ast.Call) and streams and _is_open_write(n, self, scope):
+                before = [c for c in streams if (c.lineno, c.col_offset) <= (n.lineno, n.col_offset)]
+                origin = before[-1] if before else streams[0]
+                for k in self._keys(n.args[0], scope):
+                    dests.setdefault(k, origin)
                 continue
             pairs: list[tuple[ast.AST, ast.AST | None]] = []
             if isinstance(n, ast.Assign):
@@ -756,29 +761,31 @@ class Analyzer:
             for target, value in pairs:
                 if value is None:
                     continue
-                if self._refers(value, dl_ids, dests, tainted, scope):
+                src = self._origin(value, by_id, dests, tainted, scope)
+                if src is not None:
                     for t in ast.walk(target):
                         if isinstance(t, ast.Name):
-                            tainted.add(t.id)
-        if not dests and not tainted:
-            pass
+                            tainted.setdefault(t.id, src)
+        reported: set[int] = set()
         for call, quals in calls:
-            if id(call) in dl_ids:
+            if id(call) in by_id:
                 continue
             attr = call.func.attr if isinstance(call.func, ast.Attribute) else ""
             if not (set(quals) & LOADERS or attr == "from_pretrained"):
                 continue
-            args = [a for a in call.args[:1]] + [k.value for k in call.keywords
-                                                 if k.arg in ("f", "file", "filename", "path", "stream",
-                                                              "filepath", "pretrained_model_name_or_path")]
-            if any(self._refers(a, dl_ids, dests, tainted, scope) for a in args):
-                dl, q = downloads[0]
+            args = [*call.args[:1], *(k.value for k in call.keywords
+                                      if k.arg in ("f", "file", "filename", "path", "stream", "filepath",
+                                                   "pretrained_model_name_or_path"))]
+            for a in args:
+                dl = self._origin(a, by_id, dests, tainted, scope)
+                if dl is None or id(dl) in reported:
+                    continue
+                reported.add(id(dl))
                 self._hit(R.UNVERIFIED_DOWNLOAD, dl,
                           f"`{_text(dl.func)}` downloads a file that `{_text(call.func)}` loads on line "
                           f"{call.lineno} with no checksum check",
                           "compare hashlib.sha256(data).hexdigest() with a pinned digest before loading",
                           call=_text(dl.func), load_line=call.lineno, load=_text(call.func))
-                return
 
     def _keys(self, node: ast.AST, scope: Scope) -> set[tuple[str, str]]:
         keys = {("d", ast.dump(node))}
@@ -789,20 +796,23 @@ class Analyzer:
             keys.add(("s", v.text))
         return keys
 
-    def _refers(self, node: ast.AST, dl_ids: set[int], dests: set[tuple[str, str]], tainted: set[str],
-                scope: Scope) -> bool:
+    def _origin(self, node: ast.AST, by_id: dict[int, ast.Call], dests: dict[tuple[str, str], ast.Call],
+                tainted: dict[str, ast.Call], scope: Scope) -> ast.Call | None:
+        """The download whose result ``node`` uses (a tainted name, the download call itself, or its
+        destination path), or None."""
         for n in ast.walk(node):
             if isinstance(n, ast.Name) and n.id in tainted:
-                return True
-            if isinstance(n, ast.Call) and id(n) in dl_ids:
-                return True
-            if isinstance(n, _PATHLIKE) and \
-                    dests and self._keys(n, scope) & dests:
-                return True
-        return False
+                return tainted[n.id]
+            if isinstance(n, ast.Call) and id(n) in by_id:
+                return by_id[id(n)]
+            if dests and isinstance(n, _PATHLIKE):
+                for k in self._keys(n, scope):
+                    if k in dests:
+                        return dests[k]
+        return None
 
     def _is_checksum(self, call: ast.Call, quals: tuple[str, ...], scope: Scope) -> bool:
-        if any(q.startswith("hashlib.") or (q.startswith("<local>.") and False) for q in quals):
+        if any(q.startswith("hashlib.") for q in quals):
             return True
         name = call.func.attr if isinstance(call.func, ast.Attribute) else \
             call.func.id if isinstance(call.func, ast.Name) else ""
