@@ -16,7 +16,15 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from mlwarden.sources.model import Dependency, Manifest
-from mlwarden.sources.tomltext import Fields, TomlText, hashes_of, load_toml, newline_of, sanitize, type_name
+from mlwarden.sources.tomltext import (
+    Fields,
+    TomlText,
+    files_hashes,
+    iter_packages,
+    load_toml,
+    newline_of,
+    sanitize,
+)
 
 _NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
@@ -25,14 +33,6 @@ def read(path: Path, display: str) -> Manifest:
     data, text = load_toml(path, display, "pdm.lock")
     return parse(data, text, display)
 
-
-def _hashes(files: Any) -> list[str]:
-    out: list[str] = []
-    if isinstance(files, list):
-        for f in files:
-            if isinstance(f, dict):
-                out += hashes_of(f.get("hash"))
-    return out
 
 
 def parse(data: dict[str, Any], text: str, display: str) -> Manifest:
@@ -45,21 +45,12 @@ def parse(data: dict[str, Any], text: str, display: str) -> Manifest:
         if key in metadata:
             m.meta[key] = metadata[key]
     legacy = f.tbl(metadata, "files", "[metadata] ")
-    for n, pkg in enumerate(f.lst(data, "package", "")):
-        line = headers[n] + 1 if n < len(headers) else None
+    for pkg, name, line, where in iter_packages(f, f.lst(data, "package", ""), headers):
         col = 1 if line else None
-        if not isinstance(pkg, dict):
-            f.problem(f"[[package]] entry should be a table, not {type_name(pkg)}", line, col)
-            continue
-        name = f.text(pkg, "name", "[[package]] ", line)
-        if not name:
-            f.problem("[[package]] entry without a name", line, col)
-            continue
-        where = f"[[package]] {name}: "
         version = f.text(pkg, "version", where, line)
-        hashes = _hashes(pkg.get("files"))
+        hashes = files_hashes(pkg.get("files"))
         if not hashes and legacy:
-            hashes = _hashes(legacy.get(f"{name} {version}")) or _hashes(
+            hashes = files_hashes(legacy.get(f"{name} {version}")) or files_hashes(
                 next((v for k, v in legacy.items() if isinstance(k, str) and " " in k
                       and canonicalize_name(k.split(" ", 1)[0]) == canonicalize_name(name)
                       and k.split(" ", 1)[1] == version), None))

@@ -17,7 +17,15 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from mlwarden.sources.model import Dependency, Manifest
-from mlwarden.sources.tomltext import Fields, TomlText, hashes_of, load_toml, newline_of, sanitize, type_name
+from mlwarden.sources.tomltext import (
+    Fields,
+    TomlText,
+    files_hashes,
+    iter_packages,
+    load_toml,
+    newline_of,
+    sanitize,
+)
 from mlwarden.sources.uvlock import default_registry
 
 PYPI = "https://pypi.org/simple"
@@ -28,13 +36,6 @@ def read(path: Path, display: str) -> Manifest:
     return parse(data, text, display)
 
 
-def _files_hashes(files: Any) -> list[str]:
-    out: list[str] = []
-    if isinstance(files, list):
-        for f in files:
-            if isinstance(f, dict):
-                out += hashes_of(f.get("hash"))
-    return out
 
 
 def parse(data: dict[str, Any], text: str, display: str) -> Manifest:
@@ -48,17 +49,8 @@ def parse(data: dict[str, Any], text: str, display: str) -> Manifest:
     legacy_files = f.tbl(metadata, "files", "[metadata] ")
     registries: Counter[str] = Counter()
     packages = f.lst(data, "package", "")
-    for n, pkg in enumerate(packages):
-        line = headers[n] + 1 if n < len(headers) else None
+    for pkg, name, line, where in iter_packages(f, packages, headers):
         col = 1 if line else None
-        if not isinstance(pkg, dict):
-            f.problem(f"[[package]] entry should be a table, not {type_name(pkg)}", line, col)
-            continue
-        name = f.text(pkg, "name", "[[package]] ", line)
-        if not name:
-            f.problem("[[package]] entry without a name", line, col)
-            continue
-        where = f"[[package]] {name}: "
         version = f.text(pkg, "version", where, line)
         kw: dict[str, Any] = {"index": PYPI}
         source = f.tbl(pkg, "source", where, line)
@@ -84,13 +76,13 @@ def parse(data: dict[str, Any], text: str, display: str) -> Manifest:
                 kw["editable"] = pkg.get("develop") is True
             elif stype is not None and stype not in ("legacy", "git", "url", "directory", "file"):
                 f.problem(f"{where}unknown source type {stype!r}", line, col)
-        hashes = _files_hashes(pkg.get("files"))
+        hashes = files_hashes(pkg.get("files"))
         if not hashes and name in legacy_files:
-            hashes = _files_hashes(legacy_files.get(name))
+            hashes = files_hashes(legacy_files.get(name))
         if not hashes:
             alt = next((v for k, v in legacy_files.items()
                         if isinstance(k, str) and canonicalize_name(k) == canonicalize_name(name)), None)
-            hashes = _files_hashes(alt)
+            hashes = files_hashes(alt)
         groups: list[str] = []
         cat = pkg.get("category")
         if isinstance(cat, str):

@@ -168,6 +168,33 @@ def hashes_of(value: Any) -> list[str]:
 # locating entries in TOML text
 
 
+def files_hashes(files: Any) -> list[str]:
+    """Hashes of a lock file's ``files = [{file = ..., hash = "sha256:..."}, ...]`` list."""
+    out: list[str] = []
+    if isinstance(files, list):
+        for entry in files:
+            if isinstance(entry, dict):
+                out += hashes_of(entry.get("hash"))
+    return out
+
+
+def iter_packages(f: Fields, packages: list[Any], headers: list[int]) -> Iterator[tuple[dict[str, Any], str,
+                                                                                     int | None, str]]:
+    """The ``[[package]]`` tables of a lock file that are tables with a name, as (table, name, line, where);
+    anything else is recorded as a problem at its header line."""
+    for n, pkg in enumerate(packages):
+        line = headers[n] + 1 if n < len(headers) else None
+        col = 1 if line else None
+        if not isinstance(pkg, dict):
+            f.problem(f"[[package]] entry should be a table, not {type_name(pkg)}", line, col)
+            continue
+        name = f.text(pkg, "name", "[[package]] ", line)
+        if not name:
+            f.problem("[[package]] entry without a name", line, col)
+            continue
+        yield pkg, name, line, f"[[package]] {name}: "
+
+
 def split_key(text: str) -> tuple[str, ...] | None:
     """``a."b.c".d`` -> ("a", "b.c", "d"); None when it is not a plain dotted key."""
     parts: list[str] = []

@@ -19,7 +19,16 @@ from urllib.parse import parse_qs, urlsplit
 from packaging.utils import canonicalize_name
 
 from mlwarden.sources.model import Dependency, Manifest
-from mlwarden.sources.tomltext import Fields, TomlText, hashes_of, load_toml, newline_of, sanitize, type_name
+from mlwarden.sources.tomltext import (
+    Fields,
+    TomlText,
+    hashes_of,
+    iter_packages,
+    load_toml,
+    newline_of,
+    sanitize,
+    type_name,
+)
 
 PYPI = "https://pypi.org/simple"
 
@@ -55,17 +64,8 @@ def parse(data: dict[str, Any], text: str, display: str) -> Manifest:
     packages = f.lst(data, "package", "")
     members: list[str] = []
     registries: Counter[str] = Counter()
-    for n, pkg in enumerate(packages):
-        line = headers[n] + 1 if n < len(headers) else None
+    for pkg, name, line, where in iter_packages(f, packages, headers):
         col = 1 if line else None
-        if not isinstance(pkg, dict):
-            f.problem(f"[[package]] entry should be a table, not {type_name(pkg)}", line, col)
-            continue
-        name = f.text(pkg, "name", "[[package]] ", line)
-        if not name:
-            f.problem("[[package]] entry without a name", line, col)
-            continue
-        where = f"[[package]] {name}: "
         version = pkg.get("version")
         if version is not None and not isinstance(version, str):
             f.problem(f"{where}version should be a string, not {type_name(version)}", line, col)
