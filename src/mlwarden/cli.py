@@ -22,7 +22,7 @@ GENERAL_OPTIONS: tuple[Option, ...] = (
     Option("fail-on", "severity", Severity.LOW,
            "exit 1 when a finding is at or above this severity (critical, high, medium, low, info)",
            metavar="SEVERITY"),
-    Option("format", "str", "text", "output format: text, json, sarif, github, gitlab (some checks add more)",
+    Option("format", "str", "text", "output format: text, json, sarif, github, gitlab, gitlab-sast, markdown (some checks add more)",
            metavar="FORMAT"),
     Option("output", "str", None, "write the report to FILE instead of standard output", metavar="FILE",
            config=False, short="-o"),
