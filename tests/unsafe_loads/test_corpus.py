@@ -224,6 +224,14 @@ CASES: list[tuple[str, str, list[str]]] = [
      "for name in MODELS:\n    AutoModel.from_pretrained(name)\n"
      "ms = [AutoModel.from_pretrained(m) for m in ('org/c',)]\nfor p in paths:\n    AutoModel.from_pretrained(p)\n",
      ["hub-unpinned", "hub-unpinned", "hub-unpinned"]),
+    ("hub-self-attrs", "from sentence_transformers import SentenceTransformer\nimport torch\nclass E:\n"
+     "    MODEL = 'org/emb'\n    def __init__(self, name=None):\n"
+     "        self.rev = 'main'\n        self.m = SentenceTransformer(self.MODEL, revision=self.rev)\n"
+     "        self.other = name\n    def again(self):\n        return SentenceTransformer(self.other)\n",
+     ["hub-unpinned"]),
+    ("hub-self-attr-ambiguous", "from transformers import AutoModel\nclass E:\n    def __init__(self):\n"
+     "        self.name = 'org/a'\n    def set(self, n):\n        self.name = n\n"
+     "    def load(self):\n        return AutoModel.from_pretrained(self.name)\n", []),
     # --- torch.hub ----------------------------------------------------------------------------------
     ("torch-hub-no-ref", "import torch\ntorch.hub.load('pytorch/vision', 'resnet18')\n", ["torch-hub-unpinned"]),
     ("torch-hub-tag", "import torch\ntorch.hub.load('pytorch/vision:v0.10.0', 'resnet18')\n", ["torch-hub-unpinned"]),

@@ -295,3 +295,12 @@ def test_hostile_manifests_leave_torch_unknown(tmp_path: Path) -> None:
     f.write_text("import torch\ntorch.load(p)\ntorch.load(p, weights_only=True)\n")
     got = [(x.line, x.rule.slug, x.level.label) for x in scan_file(f, "m.py", tmp_path, TorchPins(tmp_path))]
     assert got == [(2, "torch-load-unsafe", "high")]
+
+
+def test_self_attribute_chains_stay_linear(tmp_path: Path) -> None:
+    methods = "".join(f"    def m{i}(self):\n        self.a = self.b + self.a\n        self.b = self.a + self.b\n"
+                      for i in range(40))
+    p = tmp_path / "c.py"
+    p.write_text("from transformers import AutoModel\nclass C:\n" + methods +
+                 "    def load(self):\n        return AutoModel.from_pretrained(self.a, revision=self.b)\n")
+    assert [f.rule.slug for f in scan_file(p, "c.py", tmp_path)] == ["hub-revision-unknown"]

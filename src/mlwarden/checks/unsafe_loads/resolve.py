@@ -176,6 +176,8 @@ class Scope:
     star_modules: list[str] = field(default_factory=list)
     calls: list[ast.Call] = field(default_factory=list)  # calls made in this scope, in source order
     classes: list[ast.ClassDef] = field(default_factory=list)
+    owner_class: Scope | None = None  # for a method: the class whose body defines it
+    self_attrs: dict[str, list[tuple[ast.expr, Scope]]] | None = None  # class: self.x = ... in methods
 
     def bind(self, name: str, kind: str, payload: Any = None) -> None:
         self.bindings.setdefault(name, []).append((kind, payload))
@@ -345,8 +347,76 @@ class Resolver:
             kind = "class" if isinstance(child, ast.ClassDef) else "function"
             # class bodies see their enclosing scope; functions skip enclosing class bodies
             sub = Scope(kind, child, scope if kind == "class" else parent)
+            if scope.kind == "class" and kind == "function" and not isinstance(child, ast.Lambda):
+                sub.owner_class = scope
             self.scopes[id(child)] = sub
             self._build(sub)
+
+    # -- self.attr inside methods ---------------------------------------------------------------------
+    def _self_attr(self, scope: Scope, name: str, attr: str, depth: int) -> Any:
+        """``self.attr`` (``name`` being the first parameter of the enclosing method): the class attribute or
+        the value assigned to ``self.attr`` in the class's methods, when they all agree."""
+        s: Scope | None = scope
+        while s is not None and s.kind == "function" and s.owner_class is None:
+            s = s.parent
+        if s is None or s.owner_class is None or \
+                not isinstance(s.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return UNKNOWN
+        args = [*s.node.args.posonlyargs, *s.node.args.args]
+        if not args or args[0].arg != name or [k for k, _ in s.bindings.get(name, [])] != ["param"]:
+            return UNKNOWN
+        cls = s.owner_class
+        key = (id(cls), "self." + attr)
+        if key in self._cache:
+            return self._cache[key]
+        if key in self._busy or depth > MAX_DEPTH:
+            return UNKNOWN
+        if cls.self_attrs is None:
+            cls.self_attrs = self._collect_self_attrs(cls)
+        self._busy.add(key)
+        try:
+            values: list[Any] = []
+            if attr in cls.bindings:
+                values.append(self._value_of(cls, attr, depth + 1))
+            for expr, where in cls.self_attrs.get(attr, [])[:20]:
+                values.append(self.eval(expr, where, depth + 1))
+                if values[-1] is UNKNOWN:
+                    break
+            result = _merge(values) if values else UNKNOWN
+        finally:
+            self._busy.discard(key)
+        self._cache[key] = result
+        return result
+
+    def _collect_self_attrs(self, cls: Scope) -> dict[str, list[tuple[ast.expr, Scope]]]:
+        out: dict[str, list[tuple[ast.expr, Scope]]] = {}
+        assert isinstance(cls.node, ast.ClassDef)
+        for st in cls.node.body:
+            if not isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            method = self.scopes.get(id(st))
+            args = [*st.args.posonlyargs, *st.args.args]
+            if method is None or not args:
+                continue
+            me = args[0].arg
+            for n in children_in_scope(st):
+                targets: list[ast.expr] = []
+                value: ast.expr | None = None
+                if isinstance(n, ast.Assign):
+                    targets, value = n.targets, n.value
+                elif isinstance(n, (ast.AnnAssign, ast.AugAssign)):
+                    targets, value = [n.target], n.value if isinstance(n, ast.AnnAssign) else None
+                for t in targets:
+                    if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == me:
+                        out.setdefault(t.attr, []).append(
+                            (value if value is not None and len(targets) == 1 else ast.Name(id="__unknown__"),
+                             method))
+                    elif isinstance(t, (ast.Tuple, ast.List)):
+                        for e in t.elts:
+                            if isinstance(e, ast.Attribute) and isinstance(e.value, ast.Name) and \
+                                    e.value.id == me:
+                                out.setdefault(e.attr, []).append((ast.Name(id="__unknown__"), method))
+        return out
 
     # -- command-line and dataclass option defaults ---------------------------------------------------
     def _option_default(self, attr: str, depth: int) -> Any:
@@ -539,6 +609,10 @@ class Resolver:
                 return Ref(tuple(dict.fromkeys(canon(f"{q}.{node.attr}") for q in base.quals)))
             if isinstance(base, ClassVal):
                 return Ref(tuple(f"{q}.{node.attr}" for q in base.bases) or (f"<local>.{node.attr}",))
+            if base is UNKNOWN and isinstance(node.value, ast.Name):
+                own = self._self_attr(scope, node.value.id, node.attr, depth)
+                if own is not UNKNOWN:
+                    return own
             if base is UNKNOWN and isinstance(node.value, (ast.Name, ast.Attribute)):
                 return self._option_default(node.attr, depth)
             return UNKNOWN
