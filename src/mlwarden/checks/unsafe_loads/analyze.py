@@ -574,7 +574,7 @@ class Analyzer:
             if not isinstance(id_val, str):
                 return
         else:
-            if call.args and not isinstance(call.args[0], ast.Starred):
+            if call.args and isinstance(call.args[0], (ast.Constant, ast.Name, ast.JoinedStr, ast.BinOp)):
                 first = self.res.eval(call.args[0], scope)
                 text = first if isinstance(first, str) else first.text if isinstance(first, Prefix) else None
                 if text is not None and text.startswith(("hf-hub:", "hf_hub:")):
