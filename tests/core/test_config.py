@@ -159,3 +159,11 @@ def test_inline_suppression_on_last_line_of_continued_entry(tmp_path: Path) -> N
     kept = apply([Finding(RULE, "requirements.txt", "torch", line=1), Finding(RULE, "requirements.txt", "numpy", line=3)],
                  [], root=tmp_path, config_path=None)
     assert [f.message for f in kept] == ["numpy"]
+
+
+def test_inline_suppression_line_numbers_ignore_form_feeds(tmp_path: Path) -> None:
+    # Python counts lines by \n (and \r\n, \r), not by form feeds: the comment on line 3 hides line 3.
+    write(tmp_path / "m.py", "import pickle\n\x0c\nx = pickle.load(f)  # mlwarden: ignore[unpinned]\ny = 1\n")
+    kept = apply([Finding(RULE, "m.py", "a", line=3), Finding(RULE, "m.py", "b", line=4)], [], root=tmp_path,
+                 config_path=None)
+    assert [f.message for f in kept] == ["b"]

@@ -13,6 +13,7 @@ from mlwarden.core.config import Suppression
 from mlwarden.core.findings import Finding
 from mlwarden.core.rules import SUPPRESSION_EXPIRED
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _INLINE = re.compile(r"mlwarden:\s*ignore(?:\[([^\]]*)\])?", re.IGNORECASE)
 
 
@@ -45,8 +46,10 @@ class LineCache:
             try:
                 with p.open("rb") as fh:
                     head = fh.read(8 * 1024 * 1024)
+                # split on the line breaks editors, pip and Python's tokenizer share (not str.splitlines,
+                # which also breaks on form feeds and other separators that Python code may contain)
                 self._lines[path] = [] if b"\0" in head[:8192] else \
-                    head.decode("utf-8", "replace").splitlines()
+                    _LINE_BREAK.split(head.decode("utf-8", "replace"))
             except OSError:
                 self._lines[path] = []
         lines = self._lines[path]
