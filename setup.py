@@ -5,6 +5,9 @@ namespace packages so setuptools ships their files."""
 from setuptools import find_namespace_packages, setup
 
 setup(
-    packages=[*find_namespace_packages("src", include=["mlwarden*"], exclude=["*.__pycache__"]), "mlwarden_hooks"],
+    packages=[
+        *find_namespace_packages("src", include=["mlwarden*"], exclude=["*.__pycache__"]),
+        "mlwarden_hooks",
+    ],
     package_dir={"": "src", "mlwarden_hooks": "hooks"},
 )
