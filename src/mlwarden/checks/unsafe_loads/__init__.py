@@ -209,4 +209,5 @@ def scan_file(path: Path, display: str, root: Path, pins: object | None = None) 
             message = f"cell {pos[0]}, line {pos[1]}: {message}"
             line = unit.file_line(h.line)
         yield Finding(rule=h.rule, path=display, message=message, severity=h.severity, line=line,
-                      column=h.column if pos is None else None, hint=h.hint, data=data)
+                      column=h.column if pos is None else unit.file_column(h.line, h.column - 1), hint=h.hint,
+                      data=data)

@@ -624,6 +624,10 @@ class Analyzer:
         hint = "pin revision=\"<40-hex commit>\" (the full commit id from the Hub history)"
         sev = Severity.HIGH if trc else None
         extra = " with trust_remote_code=True (remote code from a moving ref)" if trc else ""
+        if isinstance(rev, Choice):  # revision="main" if dev else "<commit>": pinned only if every one is
+            rev = next((r for r in rev.values if not COMMIT.match(r)), None)
+            if rev is None:
+                return
         if rev is ABSENT or rev is None:
             self._hit(R.HUB_UNPINNED, call, f"`{name}` downloads {kind} `{shown}` without a revision "
                       f"(whatever the default branch holds){extra}", hint, sev, call=name, repo_id=shown,

@@ -74,7 +74,8 @@ class DictVal:
 
 @dataclass(frozen=True)
 class Choice:
-    """One of several string constants (a loop variable over a constant list)."""
+    """One of several string constants (a loop variable over a constant list, a conditional expression or
+    one assignment per branch)."""
 
     values: tuple[str, ...]
 
@@ -773,6 +774,10 @@ def _merge(values: list[Any]) -> Any:
         return first
     if all(isinstance(v, Ref) for v in values):
         return Ref(tuple(dict.fromkeys(q for v in values for q in v.quals)))
+    if all(isinstance(v, (str, Choice)) for v in values):
+        # ``m = "org/a" if big else "org/b"`` or one constant per if/elif branch: each may be used
+        flat = (s for v in values for s in ((v,) if isinstance(v, str) else v.values))
+        return Choice(tuple(dict.fromkeys(flat)))
     return UNKNOWN
 
 

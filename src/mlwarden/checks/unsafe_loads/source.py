@@ -47,6 +47,12 @@ class Unit:
     json_lines: list[int] = field(default_factory=list)
     skipped_cells: list[int] = field(default_factory=list)
     broken_cells: list[int] = field(default_factory=list)
+    # per joined line: offset in ``raw`` where its text starts inside the JSON string (-1: unknown), and
+    # how many characters a rewritten line magic (``%time stmt``) dropped from its start
+    raw: str = ""
+    raw_offsets: list[int] = field(default_factory=list)
+    col_shifts: list[int] = field(default_factory=list)
+    _raw_starts: list[int] = field(default_factory=list)
 
     def file_line(self, line: int) -> int:
         if not self.notebook:
@@ -54,6 +60,31 @@ class Unit:
         if 0 < line <= len(self.json_lines):
             return self.json_lines[line - 1]
         return self.json_lines[-1] if self.json_lines else 1
+
+    def file_column(self, line: int, col_offset: int) -> int | None:
+        """1-based column in the ``.ipynb`` text of ``col_offset`` (UTF-8 bytes, as ``ast`` gives it) on the
+        joined ``line``; None when the source string cannot be located."""
+        if not self.notebook or not (0 < line <= len(self.raw_offsets)) or self.raw_offsets[line - 1] < 0:
+            return None
+        text_lines = self.text.split("\n")
+        src = text_lines[line - 1] if line <= len(text_lines) else ""
+        chars = len(src.encode("utf-8")[:max(col_offset, 0)].decode("utf-8", "ignore"))
+        chars += self.col_shifts[line - 1]
+        raw = self.raw
+        pos = self.raw_offsets[line - 1]
+        n = len(raw)
+        while chars > 0 and pos < n and raw[pos] != '"':
+            if raw[pos] == "\\":
+                if raw.startswith("\\n", pos):
+                    break
+                pos += 6 if raw.startswith("\\u", pos) else 2
+            else:
+                pos += 1
+            chars -= 1
+        if not self._raw_starts:
+            self._raw_starts = _line_starts(raw)
+        start = self._raw_starts[bisect.bisect_right(self._raw_starts, pos) - 1]
+        return pos - start + 1
 
     def cell_of(self, line: int) -> tuple[int, int] | None:
         if not self.notebook or not (0 < line <= len(self.cells)):
@@ -156,6 +187,32 @@ def _element_offsets(raw: str, start: int, value: object, dec: json.JSONDecoder)
     return offsets
 
 
+def _line_offsets(raw: str, offsets: list[int]) -> list[int]:
+    """Offsets in ``raw`` where each source line starts, given the offset of each JSON string literal
+    (its opening quote) that makes up the cell source; the JSON escape ``\\n`` ends a line."""
+    out: list[int] = []
+    started = False
+    n = len(raw)
+    for off in offsets:
+        if off >= n or raw[off] != '"':
+            return []
+        pos = off + 1
+        while pos < n and raw[pos] != '"':
+            if not started:
+                out.append(pos)
+                started = True
+            if raw[pos] == "\\":
+                if raw.startswith("\\n", pos):
+                    started = False
+                pos += 6 if raw.startswith("\\u", pos) else 2
+            else:
+                pos += 1
+    return out
+
+
+_TIME_MAGIC = re.compile(r"^(\s*)%(?:time|timeit|prun|memit)\s+(?=[^\s-])")
+
+
 def _clean_cell(lines: list[str]) -> tuple[list[str], bool]:
     """Blank IPython-only lines; returns (lines, skip_whole_cell)."""
     first = next((ln for ln in lines if ln.strip()), "")
@@ -167,6 +224,10 @@ def _clean_cell(lines: list[str]) -> tuple[list[str], bool]:
     continued = False
     for ln in lines:
         s = ln.lstrip()
+        timed = None if continued else _TIME_MAGIC.match(ln)
+        if timed and not ln.rstrip().endswith("\\"):  # %time stmt: the statement runs, check it
+            out.append(timed.group(1) + ln[timed.end():])
+            continue
         if continued or s.startswith(("%", "!")) or _SHELL_ASSIGN.match(ln) or _HELP.match(ln):
             out.append("")
             continued = ln.rstrip().endswith("\\") and (continued or s.startswith(("%", "!")))
@@ -227,37 +288,28 @@ def notebook_unit(data: bytes) -> Unit:
         if skipped:
             unit.skipped_cells.append(idx)
         offsets = positions[idx - 1]
-        # which JSON line holds the k-th source line of this cell
-        json_line_of: list[int] = []
-        if offsets is not None and isinstance(src, list) and len(offsets) == len(pieces):
-            started = False
-            for off, piece in zip(offsets, pieces, strict=True):
-                line_no = bisect.bisect_right(starts, off)
-                i = 0
-                while i < len(piece):
-                    if not started:
-                        json_line_of.append(line_no)
-                        started = True
-                    j = piece.find("\n", i)
-                    if j < 0:
-                        break
-                    started = False
-                    i = j + 1
-        elif offsets:
-            line_no = bisect.bisect_right(starts, offsets[0])
-            json_line_of = [line_no] * len(lines)
+        # where the k-th source line of this cell starts in the JSON text
+        line_offs = _line_offsets(raw, offsets) if offsets and len(offsets) == len(pieces) else []
+        json_line_of = [bisect.bisect_right(starts, off) for off in line_offs]
+        if not json_line_of and offsets:
+            json_line_of = [bisect.bisect_right(starts, offsets[0])] * len(lines)
         for k, ln in enumerate(cleaned, start=1):
             parts.append(ln)
             unit.cells.append(idx)
             unit.cell_lines.append(k)
+            unit.raw_offsets.append(line_offs[k - 1] if k - 1 < len(line_offs) else -1)
+            unit.col_shifts.append(max(len(lines[k - 1]) - len(ln), 0) if ln else 0)
             unit.json_lines.append(json_line_of[k - 1] if k - 1 < len(json_line_of) else
                                    (json_line_of[-1] if json_line_of else 1))
         # a blank separator line keeps cells apart (an unfinished statement does not run on)
         parts.append("")
         unit.cells.append(idx)
         unit.cell_lines.append(len(cleaned) + 1)
+        unit.raw_offsets.append(-1)
+        unit.col_shifts.append(0)
         unit.json_lines.append(unit.json_lines[-1] if unit.json_lines else 1)
     unit.text = "\n".join(parts) + "\n"
+    unit.raw = raw
     return unit
 
 
