@@ -449,3 +449,17 @@ def test_notebook_time_magic_is_checked(tmp_path: Path) -> None:
     fs = list(scan_file(p, "course.ipynb", tmp_path, TorchPins(tmp_path, None)))
     assert [(f.rule.id, f.data["cell_line"]) for f in fs] == [("MLW103", 2)]
     assert _at(p, fs[0]).startswith("pickle.load(open(")
+
+
+def test_notebook_writefile_script_is_checked(tmp_path: Path) -> None:
+    # BUG (fixed): Colab/Kaggle courses write their training script with %%writefile and run it with !python;
+    # the cell was skipped like %%bash. A .py target is Python; other targets stay skipped.
+    p = _notebook(tmp_path, [
+        ["%%writefile train.py\n", "import torch\n", "state = torch.load('ckpt.pt', map_location='cpu')\n"],
+        ["%%writefile -a notes.txt\n", "import pickle\n", "pickle.load(f)\n"],
+        ["%%bash\n", "python -c 'import pickle; pickle.load(f)'\n"],
+        "!python train.py",
+    ])
+    fs = list(scan_file(p, "course.ipynb", tmp_path, TorchPins(tmp_path, None)))
+    assert [(f.rule.id, f.data["cell"], f.data["cell_line"]) for f in fs] == [("MLW101", 1, 3)]
+    assert _at(p, fs[0]).startswith("torch.load('ckpt.pt'")

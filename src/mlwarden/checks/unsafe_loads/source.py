@@ -2,7 +2,8 @@
 
 Notebooks: the code cells are joined (so imports in one cell resolve in the next); IPython-only lines
 (``%magic``, ``!shell``, ``x = !cmd``, ``obj?``) are blanked so positions stay right, and cells run by a
-non-Python cell magic (``%%bash``...) are blanked whole. Each line of the joined text maps back to
+non-Python cell magic (``%%bash``...) are blanked whole (``%%writefile name.py`` scripts are checked),
+``%time stmt`` keeps its statement. Each line of the joined text maps back to
 (cell number, line in cell) and to the line of the ``.ipynb`` JSON text that holds it, found by scanning the
 raw JSON text (the ``json`` module gives no positions). Nothing is imported or executed.
 """
@@ -217,8 +218,11 @@ def _clean_cell(lines: list[str]) -> tuple[list[str], bool]:
     """Blank IPython-only lines; returns (lines, skip_whole_cell)."""
     first = next((ln for ln in lines if ln.strip()), "")
     if first.lstrip().startswith("%%"):
-        magic = first.lstrip()[2:].split(None, 1)[0].lower() if first.lstrip()[2:].strip() else ""
-        if magic in _NON_PYTHON_CELL_MAGICS:
+        words = first.lstrip()[2:].split()
+        magic = words[0].lower() if words else ""
+        if magic in ("writefile", "file") and words[-1].lower().endswith((".py", ".pyw")):
+            pass  # %%writefile train.py: a script the notebook then runs; check it (magic line blanked)
+        elif magic in _NON_PYTHON_CELL_MAGICS:
             return [""] * len(lines), True
     out: list[str] = []
     continued = False
