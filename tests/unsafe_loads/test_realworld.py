@@ -463,3 +463,12 @@ def test_notebook_writefile_script_is_checked(tmp_path: Path) -> None:
     fs = list(scan_file(p, "course.ipynb", tmp_path, TorchPins(tmp_path, None)))
     assert [(f.rule.id, f.data["cell"], f.data["cell_line"]) for f in fs] == [("MLW101", 1, 3)]
     assert _at(p, fs[0]).startswith("torch.load('ckpt.pt'")
+
+
+def test_notebook_columns_after_escaped_emoji(tmp_path: Path) -> None:
+    # json.dumps (ensure_ascii) writes an emoji as a surrogate pair: two \u escapes for one character
+    p = _notebook(tmp_path, ["import pickle\nlabel = \"\U0001F600 \u00e9\\t\"; obj = pickle.loads(b)"])
+    assert "\\ud83d\\ude00" in p.read_text(encoding="utf-8")
+    fs = list(scan_file(p, "course.ipynb", tmp_path, TorchPins(tmp_path, None)))
+    assert [(f.rule.id, f.data["cell_line"]) for f in fs] == [("MLW103", 2)]
+    assert _at(p, fs[0]).startswith("pickle.loads(b)")

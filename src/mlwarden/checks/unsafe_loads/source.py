@@ -78,7 +78,7 @@ class Unit:
             if raw[pos] == "\\":
                 if raw.startswith("\\n", pos):
                     break
-                pos += 6 if raw.startswith("\\u", pos) else 2
+                pos += _escape_len(raw, pos)
             else:
                 pos += 1
             chars -= 1
@@ -188,6 +188,16 @@ def _element_offsets(raw: str, start: int, value: object, dec: json.JSONDecoder)
     return offsets
 
 
+_SURROGATE_PAIR = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+
+
+def _escape_len(raw: str, pos: int) -> int:
+    """Length in ``raw`` of the JSON escape at ``pos`` (one decoded character; a surrogate pair is one)."""
+    if raw.startswith("\\u", pos):
+        return 12 if _SURROGATE_PAIR.match(raw, pos) else 6
+    return 2
+
+
 def _line_offsets(raw: str, offsets: list[int]) -> list[int]:
     """Offsets in ``raw`` where each source line starts, given the offset of each JSON string literal
     (its opening quote) that makes up the cell source; the JSON escape ``\\n`` ends a line."""
@@ -205,7 +215,7 @@ def _line_offsets(raw: str, offsets: list[int]) -> list[int]:
             if raw[pos] == "\\":
                 if raw.startswith("\\n", pos):
                     started = False
-                pos += 6 if raw.startswith("\\u", pos) else 2
+                pos += _escape_len(raw, pos)
             else:
                 pos += 1
     return out
