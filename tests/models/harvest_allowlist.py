@@ -139,6 +139,47 @@ pytorch_lightning.callbacks.model_checkpoint:ModelCheckpoint
 # TorchScript archives (torch.jit.load's restricted unpickler)
 torch.jit._pickle:build_boollist torch.jit._pickle:build_doublelist torch.jit._pickle:build_intlist
 torch.jit._pickle:build_tensor_from_id torch.jit._pickle:build_tensorlist torch.jit._pickle:restore_type_tag
+# red-team benign pass (tests/models/test_redteam.py): pandas extension arrays and dtypes, tz-aware stamps
+pandas.arrays:ArrowExtensionArray pandas.arrays:ArrowStringArray pandas.arrays:BooleanArray
+pandas.arrays:Categorical pandas.arrays:DatetimeArray pandas.arrays:FloatingArray pandas.arrays:IntegerArray
+pandas.arrays:IntervalArray pandas.arrays:NumpyExtensionArray pandas.arrays:PeriodArray pandas.arrays:SparseArray
+pandas.arrays:StringArray pandas.arrays:TimedeltaArray pandas:BooleanDtype pandas:DatetimeTZDtype
+pandas:Int8Dtype pandas:Int16Dtype pandas:Int32Dtype pandas:Int64Dtype pandas:UInt8Dtype pandas:UInt16Dtype
+pandas:UInt32Dtype pandas:UInt64Dtype pandas:Float32Dtype pandas:Float64Dtype pandas:IntervalDtype
+pandas:PeriodDtype pandas:SparseDtype pandas:NA pandas:NaT pandas:Interval pandas:Period pandas:Timestamp
+pandas:Timedelta pandas:CategoricalIndex pandas:IntervalIndex pandas:PeriodIndex pandas:TimedeltaIndex
+pandas._libs.interval:__pyx_unpickle_IntervalMixin pandas._libs.sparse:IntIndex pandas._libs.sparse:BlockIndex
+pandas._libs.tslibs.nattype:_nat_unpickle zoneinfo:ZoneInfo zoneinfo:ZoneInfo._unpickle
+# static scale functions a pickled CyclicLR reaches as getattr(CyclicLR, name)
+torch.optim.lr_scheduler:CyclicLR._triangular_scale_fn torch.optim.lr_scheduler:CyclicLR._triangular2_scale_fn
+torch.optim.lr_scheduler:CyclicLR._exp_range_scale_fn
+# numpy record arrays, StringDType, ufuncs FunctionTransformer wraps
+numpy.rec:recarray numpy:record numpy:recarray numpy._core._internal:_convert_to_stringdtype_kwargs
+numpy.core._internal:_convert_to_stringdtype_kwargs numpy:log1p numpy:expm1 numpy:log numpy:exp
+numpy:sqrt numpy:square numpy:abs numpy:absolute numpy:sign numpy:tanh numpy:arcsinh numpy:log2 numpy:log10
+# scipy trees; scikit-learn calibration, kernels, CV splitters and scorers
+scipy.spatial._ckdtree:cKDTree scipy.spatial._kdtree:KDTree scipy.spatial.ckdtree:cKDTree scipy.spatial.kdtree:KDTree
+sklearn.calibration:_CalibratedClassifier sklearn.calibration:_SigmoidCalibration
+sklearn.gaussian_process.kernels:CompoundKernel sklearn.gaussian_process.kernels:ConstantKernel
+sklearn.gaussian_process.kernels:DotProduct sklearn.gaussian_process.kernels:ExpSineSquared
+sklearn.gaussian_process.kernels:Exponentiation sklearn.gaussian_process.kernels:Hyperparameter
+sklearn.gaussian_process.kernels:Matern sklearn.gaussian_process.kernels:PairwiseKernel
+sklearn.gaussian_process.kernels:Product sklearn.gaussian_process.kernels:RBF
+sklearn.gaussian_process.kernels:RationalQuadratic sklearn.gaussian_process.kernels:Sum
+sklearn.gaussian_process.kernels:WhiteKernel
+sklearn.model_selection._split:GroupKFold sklearn.model_selection._split:GroupShuffleSplit
+sklearn.model_selection._split:KFold sklearn.model_selection._split:LeaveOneGroupOut
+sklearn.model_selection._split:LeaveOneOut sklearn.model_selection._split:LeavePGroupsOut
+sklearn.model_selection._split:LeavePOut sklearn.model_selection._split:PredefinedSplit
+sklearn.model_selection._split:RepeatedKFold sklearn.model_selection._split:RepeatedStratifiedKFold
+sklearn.model_selection._split:ShuffleSplit sklearn.model_selection._split:StratifiedGroupKFold
+sklearn.model_selection._split:StratifiedKFold sklearn.model_selection._split:StratifiedShuffleSplit
+sklearn.model_selection._split:TimeSeriesSplit sklearn.model_selection._split:_CVIterableWrapper
+sklearn.metrics._scorer:_PassthroughScorer sklearn.metrics._scorer:_Scorer
+sklearn.metrics._scorer:_MultimetricScorer sklearn.metrics._scorer:_CurveScorer
+sklearn.metrics._classification:accuracy_score sklearn.metrics._classification:f1_score
+sklearn.metrics._regression:r2_score sklearn.metrics._regression:mean_squared_error
+sklearn.metrics._ranking:roc_auc_score sklearn.metrics._classification:log_loss
 """
 
 

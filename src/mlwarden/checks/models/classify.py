@@ -145,6 +145,10 @@ DANGEROUS_MODULES: dict[str, str] = {
     "_osx_support": "runs commands",
     "_aix_support": "runs commands",
     "sysconfig": "interpreter config",
+    "_pyrepl": "runs code and commands (pager, interactive console)",
+    "logging.handlers": "opens sockets and files",
+    "pkg_resources": "loads entry points",
+    "atexit": "registers callables run at exit",
 }
 
 # builtins that execute code, import, reach attributes or touch files
@@ -292,6 +296,32 @@ DANGEROUS_PREFIXES: dict[str, str] = {
     "torch.compiler": "compiles code",
     "torch.utils.jit": "TorchScript helpers",
     "torch.utils.mobile_optimizer": "loads TorchScript",
+    "torch.utils._import_utils": "imports modules (dill)",
+    "logging.FileHandler": "opens files",
+    "logging.basicConfig": "opens files",
+    "keras.src.utils.python_utils": "func_load unmarshals code",
+    "keras.utils.python_utils": "func_load unmarshals code",
+    "tf_keras.src.utils.generic_utils": "func_load unmarshals code",
+    "tensorflow.python.keras.utils.generic_utils": "func_load unmarshals code",
+    "keras.utils.generic_utils": "func_load unmarshals code",
+    "pandas.read_csv": "reads files and URLs",
+    "pandas.read_table": "reads files and URLs",
+    "pandas.read_fwf": "reads files and URLs",
+    "pandas.read_json": "reads files and URLs",
+    "pandas.read_html": "reads files and URLs",
+    "pandas.read_xml": "reads files and URLs",
+    "pandas.read_excel": "reads files and URLs",
+    "pandas.read_parquet": "reads files and URLs",
+    "pandas.read_feather": "reads files and URLs",
+    "pandas.read_orc": "reads files and URLs",
+    "pandas.read_hdf": "reads files",
+    "pandas.read_sql": "runs SQL",
+    "pandas.read_sql_query": "runs SQL",
+    "pandas.read_stata": "reads files and URLs",
+    "pandas.read_sas": "reads files and URLs",
+    "pandas.read_spss": "reads files",
+    "pandas.read_clipboard": "runs clipboard commands",
+    "sklearn.utils.estimator_checks": "test helpers",
 }
 
 # Attribute names that reach interpreter internals when used as part of a dotted name

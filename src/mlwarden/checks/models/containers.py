@@ -11,6 +11,7 @@ import struct
 import tarfile
 import zlib
 from collections import Counter
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from mlwarden.checks.models import rules as R
@@ -65,6 +66,27 @@ def _label(member: str | None, name: str) -> str:
 def _bad_name(name: str) -> bool:
     parts = name.replace("\\", "/").split("/")
     return name.startswith(("/", "\\")) or ".." in parts or (len(name) > 1 and name[1] == ":")
+
+
+def _local_method(reg: Region, e: ZipEntry) -> int | None:
+    hdr = reg.read(e.local_offset, 30)
+    if len(hdr) < 30 or hdr[:4] != b"PK\x03\x04":
+        return None
+    method: int = struct.unpack_from("<H", hdr, 8)[0]
+    return method
+
+
+def _scan_member(
+    scanner: Scanner, reg: Region, e: ZipEntry, label: str, fmt: str, sink: Sink, depth: int
+) -> None:
+    """Scan one member read as ``e`` describes it (used for the second reading of a disputed member)."""
+    try:
+        sub, _ = member_region(scanner, reg, e, scanner.opts.max_decompressed)
+    except (ValueError, struct.error):
+        return
+    if sniff_region(sub, e.name) is None:
+        return
+    scanner.scan_region(sub, e.name, label, sink, depth + 1)
 
 
 def local_header_entries(reg: Region, max_members: int) -> list[ZipEntry]:
@@ -183,6 +205,14 @@ def scan_zip(scanner: Scanner, reg: Region, member: str | None, sink: Sink, dept
         if not entries:
             sink.add(R.UNSCANNABLE, f"corrupt zip archive ({exc})", member=member, offset=0, fmt="zip")
             return "zip"
+    if not entries and reg.read(0, 4) == b"PK\x03\x04":
+        # an end record (e.g. one planted in the archive comment) that lists nothing hides real members
+        entries = local_header_entries(reg, opts.max_members)
+        if entries:
+            problems.append(
+                f"the central directory lists no entries but {len(entries)} local file headers hold "
+                "members: scanned them"
+            )
     fmt = classify_zip([e.name for e in entries])
     for p in problems:
         sink.add(R.ARCHIVE_ANOMALY, p, member=member, offset=None, fmt=fmt)
@@ -233,6 +263,18 @@ def scan_zip(scanner: Scanner, reg: Region, member: str | None, sink: Sink, dept
             )
         if not _wanted(e, fmt):
             continue
+        local_method = _local_method(reg, e)
+        if local_method is not None and local_method != e.method:
+            sink.add(
+                R.ARCHIVE_ANOMALY,
+                f"local header says compression method {local_method}, the central directory "
+                f"{e.method}: loaders disagree on the bytes (scanned both ways)",
+                member=label,
+                offset=e.local_offset,
+                fmt=fmt,
+            )
+            if local_method in (0, 8, 12, 14):
+                _scan_member(scanner, reg, replace(e, method=local_method), label, fmt, sink, depth)
         ext = _ext(e.name)
         important = ext in _ALWAYS or ext in MODEL_EXTENSIONS
         if e.flags & 1:

@@ -459,6 +459,47 @@ _TF_OP_GADGETS = (
 )
 
 
+# Python modules with no tf.* namespace of the same name
+_PY_NOT_TF = frozenset(
+    {
+        "os",
+        "posix",
+        "nt",
+        "subprocess",
+        "builtins",
+        "__builtin__",
+        "sys",
+        "runpy",
+        "importlib",
+        "pty",
+        "shutil",
+        "socket",
+        "pickle",
+        "marshal",
+        "ctypes",
+        "code",
+        "pdb",
+        "webbrowser",
+        "pydoc",
+        "pip",
+        "eval",
+        "exec",
+        "getattr",
+        "__import__",
+        "open",
+        "compile",
+    }
+)
+
+
+def _names_python_gadget(dotted: str) -> bool:
+    """A TFOpLambda function written as a Python path (``os.system``, ``builtins.eval``, dunders)."""
+    parts = dotted.split(".")
+    if any(p.startswith("__") and p != "__operators__" for p in parts):
+        return True
+    return parts[0] in _PY_NOT_TF
+
+
 def _keras_safe_module(mod: str) -> bool:
     return any(mod == m or mod.startswith(m + ".") for m in _KERAS_MODULES)
 
@@ -490,7 +531,9 @@ def keras_config_findings(cfg: Any, member: str | None, sink: Sink, fmt: str, of
         name = node.get("name") or (conf0.get("name") if isinstance(conf0, dict) else None)
         if cls in ("TFOpLambda", "SlicingOpLambda") and isinstance(conf0, dict):
             op_fn = str(conf0.get("function", ""))
-            if any(t in op_fn for t in _TF_OP_GADGETS) and once("tfop", f"{path}:{op_fn}"):
+            if (any(t in op_fn for t in _TF_OP_GADGETS) or _names_python_gadget(op_fn)) and once(
+                "tfop", f"{path}:{op_fn}"
+            ):
                 sink.add(
                     R.KERAS_MODULE,
                     f"TFOpLambda layer {name!r} at {path or 'top'} calls tf.{op_fn} (file, "

@@ -80,6 +80,28 @@ class GlobalUse:
     offset: int  # where the global was first resolved
     opcode: str  # GLOBAL, STACK_GLOBAL, INST
     shapes: set[str] = field(default_factory=set)  # REDUCE, NEWOBJ, BUILD, ... or "reference"
+    pushes: int = 0  # builtins.getattr only: times it was put on the stack (import, memo get, DUP)
+    resolved: int = 0  # builtins.getattr only: calls getattr(<global>, "<identifier>") resolved statically
+    targets: set[tuple[str, str]] = field(default_factory=set)  # the dotted globals those calls reach
+
+    def only_constant_getattr(self) -> bool:
+        """True when this is ``builtins.getattr`` and every use of it was ``getattr(<imported global>,
+        "<identifier>")``: the unpickler then just looks up a dotted global, which is classified on its
+        own (``zoneinfo.ZoneInfo._unpickle``; ``object.__subclasses__`` stays dangerous)."""
+        return (
+            (self.module, self.name) in GETATTR
+            and self.resolved > 0
+            and self.resolved >= self.pushes
+            and not (self.shapes - {"reference"})
+        )
+
+
+GETATTR = frozenset({("builtins", "getattr"), ("__builtin__", "getattr")})
+
+
+def _note_push(res: PickleResult, value: Any) -> None:
+    if type(value) is Global and (value.module, value.name) in GETATTR:
+        res.add_global(value).pushes += 1
 
 
 @dataclass
@@ -286,6 +308,8 @@ class PickleVM:
                     if idx not in memo:
                         raise PickleError(at, f"memo key {idx} not found")
                     stack.append(memo[idx])
+                    if type(stack[-1]) is Global:
+                        _note_push(res, stack[-1])
                 elif op == 0x8C:  # SHORT_BINUNICODE
                     if pos >= end:
                         raise PickleError(at, "truncated: SHORT_BINUNICODE")
@@ -339,6 +363,23 @@ class PickleVM:
                 elif op == 0x52:  # REDUCE
                     args = pop(at)
                     func = pop(at)
+                    if (
+                        type(func) is Global
+                        and (func.module, func.name) in GETATTR
+                        and isinstance(args, tuple)
+                        and len(args) == 2
+                        and type(args[0]) is Global
+                        and isinstance(args[1], str)
+                        and args[1].isidentifier()
+                    ):
+                        # getattr(<global>, "attr") is the dotted global <global>.attr
+                        g = Global(args[0].module, f"{args[0].name}.{args[1]}", at, "getattr")
+                        use = res.add_global(func)
+                        use.resolved += 1
+                        use.targets.add((g.module, g.name))
+                        res.add_global(g).shapes.add("reference")
+                        stack.append(g)
+                        continue
                     _mark_use(res, func, "REDUCE")
                     obj = Obj(func, args, at)
                     if (
@@ -410,6 +451,7 @@ class PickleVM:
                         g = Global(module, name, at, "STACK_GLOBAL")
                         res.add_global(g).shapes.add("reference")
                         stack.append(g)
+                        _note_push(res, g)
                     else:
                         res.dynamic.append(
                             (
@@ -510,6 +552,8 @@ class PickleVM:
                     if idx not in memo:
                         raise PickleError(at, f"memo key {idx} not found")
                     stack.append(memo[idx])
+                    if type(stack[-1]) is Global:
+                        _note_push(res, stack[-1])
                 elif op == 0x30:  # POP
                     if marks and len(stack) == marks[-1]:
                         pop_mark(at)
@@ -521,6 +565,7 @@ class PickleVM:
                     if not stack:
                         raise PickleError(at, "DUP on empty stack")
                     stack.append(stack[-1])
+                    _note_push(res, stack[-1])
                 elif op == 0x8F:  # EMPTY_SET
                     stack.append(UNKNOWN)
                 elif op == 0x90:  # ADDITEMS
@@ -547,6 +592,7 @@ class PickleVM:
                     g = Global(_text(mod), _text(nm), at, "GLOBAL")
                     res.add_global(g).shapes.add("reference")
                     stack.append(g)
+                    _note_push(res, g)
                 elif op == 0x69:  # INST
                     mod, pos = self._line(pos)
                     nm, pos = self._line(pos)
@@ -591,6 +637,7 @@ class PickleVM:
                     if not isinstance(idx2, int) or idx2 not in memo:
                         raise PickleError(at, f"memo key {line[:20]!r} not found")
                     stack.append(memo[idx2])
+                    _note_push(res, stack[-1])
                 elif op == 0x70:  # PUT
                     line, pos = self._line(pos)
                     idx2 = _int_or_unknown(line)

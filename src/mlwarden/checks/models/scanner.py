@@ -21,6 +21,7 @@ from mlwarden.checks.models.pickle_vm import (
     Blob,
     Buffer,
     Global,
+    GlobalUse,
     Limits,
     Obj,
     PickleResult,
@@ -510,6 +511,13 @@ class Scanner:
                     fmt = self.scan_region(Region(mm, 0, len(mm)), path.name, None, sink, 0)
         return fmt, sink.findings
 
+    def _harmless_getattr(self, use: GlobalUse) -> bool:
+        """``builtins.getattr`` used only as ``getattr(<global>, "<name>")`` reaching allowlisted globals
+        (pickle's form for ``ZoneInfo._unpickle`` and other class attributes) is a plain import."""
+        return use.only_constant_getattr() and all(
+            self.classifier.classify(m, n)[0] == SAFE for m, n in use.targets
+        )
+
     def sniff_file(self, path: Path) -> str | None:
         try:
             with open(path, "rb") as fh:
@@ -697,7 +705,7 @@ class Scanner:
         which = f" in pickle #{index} (appended after the first)" if index > 1 else ""
         for (mod, name), use in sorted(res.globals.items()):
             verdict, reason = self.classifier.classify(mod, name)
-            if verdict == SAFE:
+            if verdict == SAFE or self._harmless_getattr(use):
                 continue
             if self.torchscript and (mod == "__torch__" or mod.startswith("__torch__.")):
                 continue  # TorchScript classes: compiled from the archive's code/, never imported as Python
@@ -827,7 +835,9 @@ class Scanner:
                 verdict, reason = self.classifier.classify(mod, name)
                 glob = f"{mod}.{name}"
                 # a complete hidden pickle reports anything outside the allowlist; a fragment only gadgets
-                if verdict == SAFE or glob in seen or (not res.complete and verdict != DANGEROUS):
+                if verdict == SAFE or self._harmless_getattr(use) or glob in seen:
+                    continue
+                if not res.complete and verdict != DANGEROUS:
                     continue
                 seen.add(glob)
                 sink.add(
