@@ -55,7 +55,11 @@ def detect(relpath: str) -> str | None:
     for fmt, globs, _ in READERS:
         if any(fnmatch.fnmatchcase(base, g) for g in globs):
             return fmt
-    if p.parent.name.lower() in REQUIREMENTS_DIRS and p.suffix.lower() in (".txt", ".in"):
+    if p.suffix.lower() in (".txt", ".in") and (
+            p.parent.name.lower() in REQUIREMENTS_DIRS
+            # one level deeper too: requirements/pytorch/base.txt (Lightning),
+            # requirements/test/cuda.txt (vLLM)
+            or (len(p.parts) > 2 and p.parent.parent.name.lower() in REQUIREMENTS_DIRS)):
         return "requirements"
     return None
 

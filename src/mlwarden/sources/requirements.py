@@ -619,6 +619,7 @@ def _requirement(m: Manifest, ll: LogicalLine, req_string: str, editable: bool, 
     specifier = ""
     if link is None and req is not None and req.url:
         link = Link(req.url)  # PEP 508 "name @ url"
+    url_hash = False
     if link is not None:
         link_url = link.url
         if link.is_vcs:
@@ -634,6 +635,7 @@ def _requirement(m: Manifest, ll: LogicalLine, req_string: str, editable: bool, 
             local_path = link_url
         if link.hash_name and link.hash:
             hashes.append(f"{link.hash_name.lower()}:{link.hash.lower()}")
+            url_hash = True
         if not vcs and link.filename:
             version = _version_from_filename(link.filename)
     elif req is not None:
@@ -658,7 +660,10 @@ def _requirement(m: Manifest, ll: LogicalLine, req_string: str, editable: bool, 
         local_path=local_path,
         kind=kind,
         raw=ll.text,
-        extra=_extra(ll, opts),
+        # a hash only in the URL (#sha256=...) is checked by pip but, unlike --hash, does not switch the
+        # install to hash-checking mode
+        extra={**_extra(ll, opts), "url_hash_only": True} if url_hash and len(hashes) == 1
+        else _extra(ll, opts),
     )
     m.dependencies.append(dep)
 

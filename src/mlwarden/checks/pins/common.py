@@ -49,11 +49,17 @@ def is_input_file(manifest: Manifest) -> bool:
     return bool(manifest.meta.get("input")) or manifest.path.lower().endswith(".in")
 
 
+def activates_hash_mode(dep: Dependency) -> bool:
+    """Whether pip installs in hash-checking mode because of this entry: a --hash option does, a hash
+    only in the URL fragment (``url#sha256=...``) does not (pip checks that one file only)."""
+    return bool(dep.hashes) and not dep.extra.get("url_hash_only")
+
+
 def file_has_hashes(manifest: Manifest) -> bool:
-    """Whether any entry of this file carries a hash (cached in ``manifest.meta``)."""
+    """Whether any entry of this file carries a --hash (cached in ``manifest.meta``)."""
     cached = manifest.meta.get("_has_hashes")
     if cached is None:
-        cached = any(d.hashes for d in manifest.dependencies)
+        cached = any(activates_hash_mode(d) for d in manifest.dependencies)
         manifest.meta["_has_hashes"] = cached
     return bool(cached)
 

@@ -262,6 +262,8 @@ def _duplicates(m: Manifest) -> Iterator[Finding]:
         where = f"line {prev.line}" if prev.line else "earlier"
         section = f" in {dep.extra['section']}" if dep.extra.get("section") else ""
         conflict = (prev.specifier, prev.url, prev.local_path) != (dep.specifier, dep.url, dep.local_path)
+        if not conflict and prev.extras != dep.extras:
+            continue  # "ray[default]" and "ray[data]" request two extras of one package
         yield Finding(rule=DUPLICATE_NAME, path=dep.source or m.path, line=dep.line, column=dep.column,
                       message=f"{dep.name} is listed again{section} (first at {where})",
                       severity=Severity.HIGH if conflict and dep.kind != "lock" else None,

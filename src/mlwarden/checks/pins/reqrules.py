@@ -12,7 +12,13 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from mlwarden.checks.pins.common import dependency_findings, insecure_url, is_loopback, redact
+from mlwarden.checks.pins.common import (
+    activates_hash_mode,
+    dependency_findings,
+    insecure_url,
+    is_loopback,
+    redact,
+)
 from mlwarden.checks.pins.rules import (
     DUPLICATE_NAME,
     EXTRA_INDEX_URL,
@@ -94,7 +100,7 @@ def hash_mode_paths(manifest: Manifest) -> set[str]:
     (the file and its ``-r`` includes) or ``--require-hashes`` means every requirement needs one."""
     install_set = [manifest] + [inc for inc in _walk(manifest) if inc is not manifest
                                 and inc.meta.get("kind") != "constraint"]
-    if any(x.hashes_required or any(d.hashes for d in x.dependencies) for x in install_set):
+    if any(x.hashes_required or any(activates_hash_mode(d) for d in x.dependencies) for x in install_set):
         return {x.path for x in install_set}
     return set()
 
@@ -135,6 +141,8 @@ def _duplicates(items: Iterator[tuple[Manifest, Dependency]]) -> Iterator[Findin
         where = f"line {prev.line}" if prev.source == dep.source else f"{prev.source}:{prev.line}"
         marker = f" under marker '{dep.marker}'" if dep.marker else ""
         conflict = prev.specifier != dep.specifier or prev.url != dep.url
+        if not conflict and prev.extras != dep.extras:
+            continue  # `ray[default]` then `ray[data]`: pip merges the extras of one requirement
         yield Finding(
             rule=DUPLICATE_NAME, path=dep.source or m.path, line=dep.line, column=dep.column,
             message=f"{dep.name} is listed again{marker} (first at {where})"
