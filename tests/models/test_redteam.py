@@ -229,6 +229,18 @@ KNOWN_GADGETS: list[tuple[str, str]] = [
     ("copyreg", "add_extension"),
     ("IPython", "embed"),
     ("antigravity", "geohash"),
+    # modelscan issue 338 (real Hugging Face files)
+    ("torch.utils.collect_env", "run"),
+    ("mlflow.projects.backend.local", "_run_entry_point"),
+    ("pandas.io.parsers.readers", "read_csv"),
+    ("urllib.request", "urlretrieve"),
+    # picklescan 1.0.4 advisories: stdlib modules that run commands
+    ("imaplib", "IMAP4_stream"),
+    ("_osx_support", "_read_output"),
+    ("_aix_support", "_read_cmd_output"),
+    ("pkgutil", "resolve_name"),
+    ("_interpreters", "run_string"),
+    ("_xxsubinterpreters", "run_string"),
 ]
 
 
@@ -364,6 +376,24 @@ VM_TRICKS: dict[str, bytes] = {
     "second_pickle_bad_proto": B.BENIGN + b"\x80\x09" + call(glob0("os", "system"), su(PAYLOAD)) + b".",
     # binary junk between pickles
     "third_pickle": B.BENIGN + B.BENIGN + reduce_call("os", "system"),
+    # modelscan issue 330: numpy.__builtins__ reached through an allowlisted module, eval via BUILD'd state
+    "numpy_builtins_build": bytes.fromhex(
+        "80049566000000000000008c056e756d70798c0473697a659394948c056e756d70798c0c5f5f6275696c74696e735f5f"
+        "93949468017d7d8c0573686170656803738662680168018c046576616c86528c1d5f5f696d706f72745f5f28226f7322"
+        "292e73797374656d28226964222985522e"
+    ).replace(b"id", b"::"),
+    # modelscan issue 89: builtins.dict.get on numpy.__builtins__
+    "dict_get_numpy_builtins": proto(5)
+    + call(glob0("builtins", "dict.get"), glob0("numpy", "__builtins__"), su("exec"))
+    + b".",
+    # modelscan issue 89: BUILD plants sys.modules on numpy.prod, then numpy.prod.os.system
+    "numpy_prod_sys_modules": proto(5)
+    + glob0("numpy", "prod")
+    + b"N"
+    + glob0("numpy", "core._internal.sys.modules")
+    + b"\x86b0"
+    + call(glob0("numpy", "prod.os.system"), su(PAYLOAD))
+    + b".",
 }
 
 
@@ -489,7 +519,29 @@ def _zip_comment_hides_eocd(pkl: bytes) -> bytes:
     return buf.getvalue()
 
 
+def _corrupt_member_first(pkl: bytes) -> bytes:
+    """modelscan issue 354: an unreadable member listed before data.pkl must not end the scan."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("archive/aaa.pkl", b"\x80\x02" + b"x" * 200)
+        zf.writestr("archive/data.pkl", pkl)
+    data = bytearray(buf.getvalue())
+    first = data.find(b"archive/aaa.pkl") + len("archive/aaa.pkl")
+    data[first : first + 3] = b"\xff" * 3  # corrupt the deflate stream of the first member
+    return bytes(data)
+
+
+def _legacy_torch(evil: bytes, magic_protocol: int) -> bytes:
+    """Legacy torch.save: magic number, protocol version, sys info pickles, then the object pickle."""
+    magic = pickle.dumps(0x1950A86A20F9469CFC6C, protocol=magic_protocol)
+    return magic + pickle.dumps(1001, protocol=2) + pickle.dumps({"little_endian": True}, protocol=2) + evil
+
+
 CONTAINERS: dict[str, bytes] = {
+    "legacy_torch_p2.bin": _legacy_torch(EVIL, 2),
+    "legacy_torch_p4_magic.bin": _legacy_torch(EVIL_P4, 4),
+    "legacy_torch_p0_magic.pth": _legacy_torch(EVIL, 0),
+    "zip_corrupt_member_first.pt": _corrupt_member_first(EVIL),
     "zip_data_descriptor.pt": _streamed_zip({"archive/data.pkl": EVIL, "archive/version": b"3\n"}),
     "zip64.pt": _zip({"archive/data.pkl": EVIL, "archive/version": b"3\n"}, force_zip64=True),
     "zip_prepended.pt": _prepended_junk_zip(EVIL),

@@ -322,6 +322,9 @@ DANGEROUS_PREFIXES: dict[str, str] = {
     "pandas.read_spss": "reads files",
     "pandas.read_clipboard": "runs clipboard commands",
     "sklearn.utils.estimator_checks": "test helpers",
+    "mlflow.projects": "runs entry-point commands",
+    "mlflow.utils.process": "runs commands",
+    "mlflow.pyfunc": "loads and runs model code",
 }
 
 # Attribute names that reach interpreter internals when used as part of a dotted name
