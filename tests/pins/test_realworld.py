@@ -331,3 +331,26 @@ def test_pyproject_same_package_with_two_extras_is_no_duplicate(tmp_path: Path,
     _, found = scan(tmp_path, monkeypatch, capsys, {"pyproject.toml": text})
     assert [(f["id"], f["line"], f["severity"]) for f in found if f["id"] == "MLW311"] == [
         ("MLW311", 8, "high")]
+
+
+def test_poetry_lock_entry_from_the_source_the_project_pins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """torch locked from the explicit PyTorch source that pyproject.toml names for it is what the project
+    asked for: [info], like uv.lock (was [medium], as if any package could come from there)."""
+    files = {"pyproject.toml": rw.POETRY_TORCH_PYPROJECT, "poetry.lock": rw.POETRY_TORCH_LOCK}
+    _, found = scan(tmp_path, monkeypatch, capsys, files, "poetry.lock")  # pre-commit passes the lock alone
+    line = line_of(rw.POETRY_TORCH_LOCK, 'name = "torch"') - 1
+    assert rows(found) == [("MLW318", "poetry.lock", line, "info")]
+    assert "the project pins it to that index" in found[0]["message"]
+    # no pyproject.toml, a broken one, or one reached through a symlink: the lock alone decides ([medium])
+    for name, project in (("alone", None), ("broken", "[tool.poetry\n"), ("link", "symlink")):
+        root = tmp_path / name
+        files = {"poetry.lock": rw.POETRY_TORCH_LOCK}
+        if project == "symlink":
+            write(tmp_path / "outside", {"pyproject.toml": rw.POETRY_TORCH_PYPROJECT})
+            root.mkdir()
+            (root / "pyproject.toml").symlink_to(tmp_path / "outside" / "pyproject.toml")
+        elif project is not None:
+            files["pyproject.toml"] = project
+        _, found = scan(root, monkeypatch, capsys, files, "poetry.lock")
+        assert rows(found) == [("MLW318", "poetry.lock", line, "medium")], name

@@ -33,7 +33,31 @@ PYPI = "https://pypi.org/simple"
 
 def read(path: Path, display: str) -> Manifest:
     data, text = load_toml(path, display, "poetry.lock")
-    return parse(data, text, display)
+    return index_pins(parse(data, text, display), path.parent / "pyproject.toml")
+
+
+def index_pins(m: Manifest, pyproject: Path) -> Manifest:
+    """Entries the project pinned to their source (``torch = {version = ..., source = "pytorch"}`` in the
+    pyproject.toml next to the lock; the lock itself does not record it): ``extra["index_pinned"] = True``,
+    as uv.lock entries get from ``[package.metadata]``. A missing, symlinked or unreadable pyproject.toml
+    pins nothing."""
+    import dataclasses
+
+    from mlwarden.core.errors import MlwardenError
+    from mlwarden.sources.pyproject import read as read_pyproject
+
+    try:
+        if pyproject.is_symlink() or not pyproject.is_file():
+            return m
+        project = read_pyproject(pyproject, pyproject.name)
+    except (MlwardenError, OSError, ValueError):
+        return m
+    pins = {(d.normalized, d.index.rstrip("/")) for d in project.dependencies if d.index}
+    if pins:
+        m.dependencies[:] = [
+            dataclasses.replace(d, extra={**d.extra, "index_pinned": True})
+            if d.index and (d.normalized, d.index.rstrip("/")) in pins else d for d in m.dependencies]
+    return m
 
 
 
