@@ -150,6 +150,11 @@ pandas:PeriodDtype pandas:SparseDtype pandas:NA pandas:NaT pandas:Interval panda
 pandas:Timedelta pandas:CategoricalIndex pandas:IntervalIndex pandas:PeriodIndex pandas:TimedeltaIndex
 pandas._libs.interval:__pyx_unpickle_IntervalMixin pandas._libs.sparse:IntIndex pandas._libs.sparse:BlockIndex
 pandas._libs.tslibs.nattype:_nat_unpickle zoneinfo:ZoneInfo zoneinfo:ZoneInfo._unpickle
+# whole-module pickles: weight/spectral norm hooks, packed sequences, SWA wrappers
+torch.nn.utils.weight_norm:WeightNorm torch.nn.utils.spectral_norm:SpectralNorm
+torch.nn.utils.spectral_norm:SpectralNormLoadStateDictPreHook
+torch.nn.utils.spectral_norm:SpectralNormStateDictHook torch.nn.modules.module:_WrappedHook
+torch.nn.utils.rnn:PackedSequence torch.optim.swa_utils:AveragedModel torch.optim.swa_utils:SWALR
 # static scale functions a pickled CyclicLR reaches as getattr(CyclicLR, name)
 torch.optim.lr_scheduler:CyclicLR._triangular_scale_fn torch.optim.lr_scheduler:CyclicLR._triangular2_scale_fn
 torch.optim.lr_scheduler:CyclicLR._exp_range_scale_fn
@@ -466,7 +471,7 @@ def harvest_torch() -> set[tuple[str, str]]:
     # every module, loss, optimizer and scheduler class a full-model checkpoint can reference
     import inspect
 
-    for mod in (torch.nn.modules, torch.optim, torch.optim.lr_scheduler):
+    for mod in (torch.nn.modules, torch.optim, torch.optim.lr_scheduler, torch.distributions):
         for _, obj in inspect.getmembers(mod, inspect.isclass):
             if obj.__module__.startswith("torch."):
                 found.add((obj.__module__, obj.__qualname__))

@@ -719,6 +719,16 @@ def _torch_objects() -> dict[str, Any]:
         out[f"sched_{sname}_state.pt"] = {"sched": s.state_dict()}
         out[f"sched_{sname}_object.pt"] = s
     out["grad_scaler.pt"] = {"scaler": torch.amp.GradScaler("cpu").state_dict()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out["weight_norm.pt"] = nn.utils.weight_norm(nn.Linear(3, 2))
+        out["spectral_norm.pt"] = nn.utils.spectral_norm(nn.Linear(3, 2))
+    out["packed_sequence.pt"] = nn.utils.rnn.pack_padded_sequence(torch.randn(3, 2, 4), torch.tensor([3, 2]))
+    out["distributions.pt"] = {
+        "normal": torch.distributions.Normal(torch.zeros(2), torch.ones(2)),
+        "categorical": torch.distributions.Categorical(probs=torch.tensor([0.5, 0.5])),
+    }
+    out["swa.pt"] = torch.optim.swa_utils.AveragedModel(nn.Linear(2, 2))
     out["tensors.pt"] = {
         "f16": torch.randn(3).half(),
         "bf16": torch.randn(3).bfloat16(),
