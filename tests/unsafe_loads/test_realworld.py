@@ -249,7 +249,31 @@ CASES: list[tuple[str, str, list[tuple[str, int, str]]]] = [
         dino = torch.hub.load("facebookresearch/dinov2:main", "dinov2_vits14")
         local = torch.hub.load("./yolov5", "custom", path="best.pt", source="local")
         sd = torch.hub.load_state_dict_from_url("https://download.pytorch.org/models/resnet18-f37072fd.pth")
-        ''', [("MLW203", 2, "high"), ("MLW203", 3, "high"), ("MLW203", 4, "high"), ("MLW204", 3, "medium")]),
+        ''', [("MLW101", 6, "high"), ("MLW203", 2, "high"), ("MLW203", 3, "high"), ("MLW203", 4, "high"),
+              ("MLW204", 3, "medium")]),
+    # BUG (fixed): pytorch/vision-style weight loading from a URL. load_state_dict_from_url (and its alias
+    # torch.utils.model_zoo.load_url) unpickle the download with weights_only=False by default on every torch
+    # version, and were not reported at all; check_hash=True (hash-named file) lowers it to medium
+    ("load-state-dict-from-url", '''
+        import torch
+        import torch.utils.model_zoo as model_zoo
+        from torch.hub import load_state_dict_from_url
+
+        model_urls = {"resnet18": "https://download.pytorch.org/models/resnet18-f37072fd.pth"}
+
+
+        def resnet18(pretrained=False, progress=True):
+            model = ResNet(BasicBlock, [2, 2, 2, 2])
+            if pretrained:
+                state_dict = load_state_dict_from_url(model_urls["resnet18"], progress=progress)
+                model.load_state_dict(state_dict)
+            return model
+
+
+        legacy = model_zoo.load_url(model_urls["resnet18"])
+        hashed = torch.hub.load_state_dict_from_url(model_urls["resnet18"], check_hash=True)
+        safe = torch.hub.load_state_dict_from_url(model_urls["resnet18"], weights_only=True)
+        ''', [("MLW101", 11, "high"), ("MLW101", 16, "high"), ("MLW101", 17, "medium")]),
     # huggingface_hub / datasets / pandas usage in course material
     ("hub-download-datasets", '''
         import datasets
@@ -395,6 +419,11 @@ def test_realworld_safe_torch_is_informational(tmp_path: Path) -> None:
     # ... and weights_only=True on a vulnerable torch is CVE-2025-32434
     conv = dict((c[0], c[1]) for c in CASES)["llama-cpp-convert"]
     assert got(scan(tmp_path, conv, torch="2.5.1")) == [("MLW102", 12, "high"), ("MLW103", 13, "high")]
+    # load_state_dict_from_url keeps weights_only=False as its default even on torch >= 2.6
+    url = dict((c[0], c[1]) for c in CASES)["load-state-dict-from-url"]
+    assert got(scan(tmp_path, url, torch="2.7.1")) == [("MLW101", 11, "high"), ("MLW101", 16, "high"),
+                                                      ("MLW101", 17, "medium")]
+    assert ("MLW102", 18, "high") in got(scan(tmp_path, url, torch="2.4.0"))
 
 
 def test_branch_ids_are_hub_references(tmp_path: Path) -> None:

@@ -125,7 +125,7 @@ INTERESTING_ATTRS = frozenset({
     "load", "from_pretrained", "pipeline", "hf_hub_download", "snapshot_download", "load_dataset",
     "load_dataset_builder", "SentenceTransformer", "CrossEncoder", "SparseEncoder", "load_lora_weights",
     "load_textual_inversion", "load_ip_adapter", "enable_unsafe_deserialization", "open", "create_model",
-    "partial",
+    "partial", "load_url",
     *_KERAS_ATTRS,
 })
 _REFERENCE_NAMES = frozenset({"load", "loads", "read_pickle", "unsafe_load", "unsafe_load_all", "load_all",
@@ -329,6 +329,8 @@ class Analyzer:
             self._torch_load(call, scope)
         if "torch.hub.load" in qs:
             self._torch_hub(call, scope)
+        if "torch.hub.load_state_dict_from_url" in qs:
+            self._torch_load_url(call, scope)
         pickled = qs & set(PICKLE_FUNCS)
         if pickled:
             self._pickle(call, sorted(pickled)[0], scope)
@@ -410,6 +412,35 @@ class Analyzer:
         self._hit(R.TORCH_LOAD, call,
                   f"`{name}`: weights_only comes from a value the check cannot resolve and may be False",
                   "pass the literal weights_only=True", Severity.MEDIUM, call=name, weights_only="unknown")
+
+    def _torch_load_url(self, call: ast.Call, scope: Scope) -> None:
+        """``torch.hub.load_state_dict_from_url`` / ``torch.utils.model_zoo.load_url`` torch.load the
+        downloaded file with ``weights_only=False`` by default on every torch version (the 2.6 change did not
+        touch them)."""
+        name = _text(call.func)
+        wo, _ = self.arg(call, scope, "weights_only", 6)
+        if wo is True:
+            info = self.torch_info() if self.torch_info else TorchInfo("unknown")
+            if info.state == "vulnerable":
+                self._hit(R.TORCH_VULNERABLE, call,
+                          f"`{name}(..., weights_only=True)` on torch {info.version} pinned in "
+                          f"{info.source}: still exploitable on torch <= 2.5.1 (CVE-2025-32434)",
+                          "require torch>=2.6, or download safetensors", call=name, torch=info.version,
+                          cve="CVE-2025-32434")
+            return
+        hashed, _ = self.arg(call, scope, "check_hash", 4)
+        if wo is UNKNOWN:
+            self._hit(R.TORCH_LOAD, call, f"`{name}`: weights_only comes from a value the check cannot "
+                      "resolve and may be False", "pass the literal weights_only=True", Severity.MEDIUM,
+                      call=name, weights_only="unknown")
+            return
+        pinned = _is_true(hashed)
+        self._hit(R.TORCH_LOAD, call,
+                  f"`{name}` unpickles the downloaded file with weights_only=False (its default on every "
+                  "torch version; the torch 2.6 change was to torch.load only)" +
+                  ("; check_hash=True pins the file's content" if pinned else ""),
+                  "pass weights_only=True, or download safetensors", Severity.MEDIUM if pinned else None,
+                  call=name, weights_only=False if wo is not ABSENT else None)
 
     def _torch_hub(self, call: ast.Call, scope: Scope) -> None:
         name = _text(call.func)
