@@ -564,6 +564,8 @@ CONTAINERS: dict[str, bytes] = {
     "bz2_pickle.pkl.bz2": bz2.compress(EVIL),
     "xz_pickle.pkl.xz": lzma.compress(EVIL),
     "seven_zip.7z": _seven_zip_stub(EVIL),
+    "seven_zip_named.pt": _seven_zip_stub(lzma.compress(EVIL, format=lzma.FORMAT_ALONE)),
+    "rar_named.pth": b"Rar!\x1a\x07\x01\x00" + bz2.compress(EVIL),
     "bin_proto0.bin": b"cos\nsystem\n(S'" + PAYLOAD.encode() + b"'\ntR.",
     "bin_proto1.bin": b"(cposix\nsystem\nX" + struct.pack("<I", len(PAYLOAD)) + PAYLOAD.encode() + b"o.",
     "bin_proto3_named_safetensors.safetensors": reduce_call("os", "system", protocol=3),
@@ -589,7 +591,14 @@ def test_container_tricks_are_caught(tmp_path: Path, name: str) -> None:
     [
         n
         for n in sorted(CONTAINERS)
-        if n not in ("seven_zip.7z", "joblib_zlib.joblib", "zip_method_mismatch.pt")
+        if n
+        not in (
+            "seven_zip.7z",
+            "seven_zip_named.pt",
+            "rar_named.pth",
+            "joblib_zlib.joblib",
+            "zip_method_mismatch.pt",
+        )
     ],
 )
 def test_container_tricks_name_the_gadget(tmp_path: Path, name: str) -> None:
@@ -970,3 +979,19 @@ def test_real_hdf5_without_code_is_clean(tmp_path: Path) -> None:
             )
         )
     assert above_info(scan_file(path, "plain.h5")[1]) == []
+
+
+def test_archives_no_loader_opens_are_high_and_other_codecs_medium(tmp_path: Path) -> None:
+    """7z/rar-wrapped checkpoints (a known hiding place) are high; zstd/lz4 streams say they were not read."""
+    for name, data in (
+        ("m.7z", _seven_zip_stub(b"\x00" * 64)),
+        ("m.rar", b"Rar!\x1a\x07\x00" + b"\x00" * 64),
+    ):
+        findings = scan(tmp_path, name, data)
+        assert [(f.rule.slug, f.level) for f in findings] == [("unscannable", Severity.HIGH)], name
+    for name, data in (
+        ("m.pkl.zst", b"\x28\xb5\x2f\xfd" + b"\x00" * 64),
+        ("m.joblib", b"\x04\x22\x4d\x18" + b"\x00" * 64),
+    ):
+        findings = scan(tmp_path, name, data)
+        assert [(f.rule.slug, f.level) for f in findings] == [("unscannable", Severity.MEDIUM)], name

@@ -288,6 +288,10 @@ def sniff_region(reg: Region, name: str = "") -> str | None:
         return "pickle"
     if reg.size > 262 and reg.read(257, 5) == b"ustar":
         return "tar"
+    if head.startswith(b"7z\xbc\xaf\x27\x1c"):
+        return "7z"
+    if head.startswith(b"Rar!\x1a\x07"):
+        return "rar"
     comp = _compression(head)
     if comp:
         return comp
@@ -335,6 +339,8 @@ def _compression(head: bytes) -> str | None:
         return "zlib"
     if head.startswith(b"\x04\x22\x4d\x18"):
         return "lz4"
+    if head.startswith(b"\x28\xb5\x2f\xfd"):
+        return "zstd"
     return None
 
 
@@ -612,14 +618,26 @@ class Scanner:
                 )
             elif fmt in ("tflite", "sentencepiece", "ggml"):
                 pass  # data only: flatbuffer / protobuf tables with no code path on load
-            elif fmt == "lz4":
+            elif fmt in ("lz4", "zstd"):
                 sink.add(
                     R.UNSCANNABLE,
-                    "lz4-compressed data is not decompressed (no standard-library "
+                    f"{fmt}-compressed data is not decompressed (no standard-library "
                     "decoder); it may hold a pickle",
                     member=member,
                     offset=0,
                     fmt=fmt,
+                )
+            elif fmt in ("7z", "rar"):
+                # no loader opens these: wrapping a checkpoint in one only hides it from scanners
+                # (the nullifAI models on the Hugging Face Hub were 7z-packed PyTorch files)
+                sink.add(
+                    R.UNSCANNABLE,
+                    f"{fmt} archive: its members cannot be read without a third-party decoder, and "
+                    "model loaders never open this format (a known way to hide a pickle from scanners)",
+                    member=member,
+                    offset=0,
+                    fmt=fmt,
+                    severity=Severity.HIGH,
                 )
             else:
                 fmt = self.scan_compressed(reg, fmt, name, member, sink, depth)
