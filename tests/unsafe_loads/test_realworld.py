@@ -361,6 +361,25 @@ CASES: list[tuple[str, str, list[tuple[str, int, str]]]] = [
         a = AutoModel.from_pretrained("org/a", revision="main" if DEV else "{C40}")
         b = AutoModel.from_pretrained("org/b", revision="{C40}" if DEV else "{C40[::-1]}")
         ''', [("MLW201", 4, "medium")]),
+    # BUG (fixed): Hugging Face course chapter 7 (token classification): "bert-finetuned-ner" is the local
+    # output folder of the run (any "bert-*" used to count as a legacy canonical Hub id), and a folder the
+    # module saves a model to is local when loaded again; the course's Hub copy and real canonical names stay
+    ("hf-course-finetuned-output", '''
+        from transformers import AutoModelForTokenClassification, Trainer, TrainingArguments, pipeline
+
+        model_checkpoint = "bert-base-cased"
+        model = AutoModelForTokenClassification.from_pretrained(model_checkpoint, num_labels=9)
+        args = TrainingArguments("bert-finetuned-ner", evaluation_strategy="epoch", learning_rate=2e-5)
+        trainer = Trainer(model=model, args=args)
+        trainer.train()
+        trainer.save_model("ner-model-v2")
+        clf = pipeline("token-classification", model="bert-finetuned-ner", aggregation_strategy="simple")
+        again = AutoModelForTokenClassification.from_pretrained("ner-model-v2")
+        hub = pipeline("token-classification", model="huggingface-course/bert-finetuned-ner")
+        t5 = AutoModelForTokenClassification.from_pretrained("t5-finetuned-xsum")
+        for name in ("xlm-mlm-en-2048", "transfo-xl-wt103", "t5-11b", "roberta-large-mnli", "distilgpt2"):
+            AutoModelForTokenClassification.from_pretrained(name)
+        ''', [("MLW201", 4, "medium"), ("MLW201", 11, "medium")] + [("MLW201", 14, "medium")] * 5),
     # numpy / joblib / pickle in data preparation scripts (llama.cpp vocab, scikit-learn tutorials)
     ("numpy-joblib", '''
         import joblib

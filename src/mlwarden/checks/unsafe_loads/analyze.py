@@ -33,7 +33,11 @@ _BARE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _CANONICAL_MODEL = re.compile(
     r"^(gpt2|distilgpt2|openai-gpt|ctrl)$|"
     r"^(albert|bert|camembert|distilbert|distilroberta|gpt2|roberta|t5|transfo-xl|xlm|xlm-roberta|xlm-mlm|"
-    r"xlm-clm|xlnet|flaubert|bart|electra|longformer|mbart|pegasus|bigbird|deberta)-[a-z0-9\-]+$",
+    r"xlm-clm|xlnet|flaubert|bart|electra|longformer|mbart|pegasus|bigbird|deberta)-"
+    # the next word is a size/variant (``bert-base-uncased``, ``t5-11b``); ``bert-finetuned-ner`` is the
+    # output folder of a fine-tuning run (Hugging Face course), not a Hub model
+    r"(base|large|small|medium|xl|xxl|xlarge|xxlarge|mlm|clm|wt103|\d+[bm]|uncased|cased|multilingual|"
+    r"en|enfr|ende|enro|ro|tlm|100|17)(-[a-z0-9\-]+)?$",
     re.IGNORECASE)
 # a bare name is a Hub model only when hyphenated with a size/variant token (``all-MiniLM-L6-v2``,
 # ``t5-small``); ``my_model_v2`` or ``output`` are local folders
@@ -59,6 +63,9 @@ _PACKAGED_BUILDERS = frozenset({
     "webdataset", "xml", "sql", "generator", "spark", "folder_based_builder", "cache", "pdffolder", "hdf5",
     "niftifolder", "eval", "lance",
 })
+# calls whose first argument is a folder the code writes a model to
+_SAVE_CALLS = frozenset({"save_pretrained", "save_model", "TrainingArguments", "Seq2SeqTrainingArguments",
+                         "SFTConfig", "DPOConfig", "GRPOConfig", "ORPOConfig", "RewardConfig"})
 _LOOPBACK = re.compile(r"^http://(localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|\[::1\]|host\.docker\.internal)"
                        r"([:/?#]|$)", re.IGNORECASE)
 
@@ -205,6 +212,7 @@ class Analyzer:
         self.hits: list[Hit] = []
         self.refs: list[RawRef] = []
         self._calls: dict[int, list[tuple[ast.Call, tuple[str, ...]]]] = {}
+        self._saved: frozenset[str] | None = None
 
     # -- driver ---------------------------------------------------------------------------------------
     def run(self) -> None:
@@ -700,8 +708,27 @@ class Analyzer:
             return True
         return any(base and s and os.path.exists(os.path.join(base, s)) for base in (self.folder, self.root))
 
+    def _saved_paths(self) -> frozenset[str]:
+        """Constant folders this module writes a model to (``save_pretrained("x")``, ``save_model("x")``,
+        ``output_dir="x"``, ``TrainingArguments("x")``): loading one of them later is not a download."""
+        if self._saved is None:
+            found: set[str] = set()
+            for scope in self.res.scopes.values():
+                for call in scope.calls:
+                    f = call.func
+                    name = f.attr if type(f) is ast.Attribute else f.id if type(f) is ast.Name else ""
+                    nodes = [k.value for k in call.keywords if k.arg in ("output_dir", "save_directory")]
+                    if call.args and name in _SAVE_CALLS:
+                        nodes.append(call.args[0])
+                    for n in nodes:
+                        v = self.res.eval(n, scope)
+                        if isinstance(v, str) and v:
+                            found.add(v.rstrip("/"))
+            self._saved = frozenset(found)
+        return self._saved
+
     def _is_hub_id(self, s: str, kind: str) -> bool:
-        if not s or self._looks_local(s):
+        if not s or self._looks_local(s) or s.rstrip("/") in self._saved_paths():
             return False
         if "/" in s:
             return bool(_HUB_ID.match(s))
