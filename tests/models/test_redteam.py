@@ -771,6 +771,16 @@ def _benign_files(tmp_path: Path) -> dict[str, Path]:
     buf = io.BytesIO()
     torch.save({"w": torch.randn(3)}, buf, _use_new_zipfile_serialization=False)
     put("legacy.pt", buf.getvalue())
+    mixed = {
+        "w": torch.randn(2, 2),
+        "od": collections.OrderedDict(a=torch.zeros(1)),
+        "objects": np.array(["a", None, {"k": 1}], dtype=object),
+    }
+    for p in range(6):
+        for zipped in (True, False):
+            buf = io.BytesIO()
+            torch.save(mixed, buf, pickle_protocol=p, _use_new_zipfile_serialization=zipped)
+            put(f"{'zip' if zipped else 'legacy'}_protocol{p}.pt", buf.getvalue())
     scripted = torch.jit.script(torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.ReLU()))
     buf = io.BytesIO()
     torch.jit.save(scripted, buf)
@@ -793,6 +803,9 @@ def _benign_files(tmp_path: Path) -> dict[str, Path]:
     npz = io.BytesIO()
     np.savez_compressed(npz, a=np.arange(5), b=np.zeros((2, 2), dt), c=np.array(["x", "y"]))
     put("arrays.npz", npz.getvalue())
+    npy = io.BytesIO()
+    np.save(npy, np.array([{"a": 1}, [1, 2], "s", 1.5, None, (1, 2)], dtype=object), allow_pickle=True)
+    put("object_array.npy", npy.getvalue())
     put(
         "np_misc.pkl",
         pickle.dumps(

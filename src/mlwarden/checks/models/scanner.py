@@ -286,6 +286,8 @@ def sniff_region(reg: Region, name: str = "") -> str | None:
         if reg.find(b"NumpyArrayWrapper", 0, 4096) >= 0 or reg.find(b"NDArrayWrapper", 0, 4096) >= 0:
             return "joblib"
         return "pickle"
+    if head.startswith(b"L119547037146038801333356L\n."):
+        return "pytorch-legacy"  # torch.save(..., pickle_protocol=0 or 1): the magic number as a text LONG
     if reg.size > 262 and reg.read(257, 5) == b"ustar":
         return "tar"
     if head.startswith(b"7z\xbc\xaf\x27\x1c"):
