@@ -380,6 +380,31 @@ CASES: list[tuple[str, str, list[tuple[str, int, str]]]] = [
         for name in ("xlm-mlm-en-2048", "transfo-xl-wt103", "t5-11b", "roberta-large-mnli", "distilgpt2"):
             AutoModelForTokenClassification.from_pretrained(name)
         ''', [("MLW201", 4, "medium"), ("MLW201", 11, "medium")] + [("MLW201", 14, "medium")] * 5),
+    # BUG (fixed): huggingface/datasets loading script (squad.py): dl_manager is a parameter, so its
+    # download_and_extract of plain-http data files was not seen; https and non-data pages stay quiet
+    ("datasets-loading-script-http", '''
+        import json
+        import datasets
+
+        _URL = "http://rajpurkar.github.io/SQuAD-explorer/dataset/"
+        _URLS = {
+            "train": _URL + "train-v1.1.json",
+            "dev": _URL + "dev-v1.1.json",
+        }
+
+
+        class Squad(datasets.GeneratorBasedBuilder):
+            def _split_generators(self, dl_manager):
+                downloaded_files = dl_manager.download_and_extract(_URLS)
+                secure = dl_manager.download("https://example.org/data/extra.json")
+                page = dl_manager.download("http://example.org/about")
+                return [datasets.SplitGenerator(name=datasets.Split.TRAIN,
+                                                gen_kwargs={"filepath": downloaded_files["train"]})]
+
+            def _generate_examples(self, filepath):
+                with open(filepath, encoding="utf-8") as f:
+                    squad = json.load(f)
+        ''', [("MLW205", 13, "high")]),
     # numpy / joblib / pickle in data preparation scripts (llama.cpp vocab, scikit-learn tutorials)
     ("numpy-joblib", '''
         import joblib

@@ -132,7 +132,7 @@ INTERESTING_ATTRS = frozenset({
     "load", "from_pretrained", "pipeline", "hf_hub_download", "snapshot_download", "load_dataset",
     "load_dataset_builder", "SentenceTransformer", "CrossEncoder", "SparseEncoder", "load_lora_weights",
     "load_textual_inversion", "load_ip_adapter", "enable_unsafe_deserialization", "open", "create_model",
-    "partial", "load_url",
+    "partial", "load_url", "download_and_extract",
     *_KERAS_ATTRS,
 })
 _REFERENCE_NAMES = frozenset({"load", "loads", "read_pickle", "unsafe_load", "unsafe_load_all", "load_all",
@@ -356,6 +356,9 @@ class Analyzer:
             self._keras(call, scope, quals, attr)
         self._hub(call, scope, quals, attr)
         self._http(call, scope, quals)
+        if not quals and attr in ("download", "download_and_extract") and call.args:
+            # datasets loading scripts: dl_manager.download_and_extract({"train": "http://..."})
+            self._http_urls(call, _flatten(self.res.eval(call.args[0], scope)), True)
 
     def _trust_remote_code(self, call: ast.Call, scope: Scope) -> None:
         if isinstance(call.func, ast.Name) and call.func.id == "dict" and \
@@ -744,7 +747,6 @@ class Analyzer:
         return self.arg(call, scope, spec[1], spec[0])
 
     def _http(self, call: ast.Call, scope: Scope, quals: tuple[str, ...]) -> None:
-        name = _text(call.func)
         urls: list[Any] = []
         generic = False
         for q in quals:
@@ -759,6 +761,9 @@ class Analyzer:
                 df, _ = self.arg(call, scope, "data_files", 3)
                 urls.extend(_flatten(df))
                 break
+        self._http_urls(call, urls, generic)
+
+    def _http_urls(self, call: ast.Call, urls: list[Any], generic: bool) -> None:
         for u in urls:
             text = u if isinstance(u, str) else u.text if isinstance(u, Prefix) else None
             if not text or not text.lower().startswith("http://") or _LOOPBACK.match(text):
@@ -767,6 +772,7 @@ class Analyzer:
                 continue
             if generic and isinstance(u, Prefix):
                 continue
+            name = _text(call.func)
             self._hit(R.INSECURE_DOWNLOAD, call, f"`{name}` downloads `{_short(text)}` over plain http",
                       "use https and verify a pinned sha256 before loading", call=name, url=text)
             return

@@ -54,6 +54,7 @@ class Unit:
     raw_offsets: list[int] = field(default_factory=list)
     col_shifts: list[int] = field(default_factory=list)
     _raw_starts: list[int] = field(default_factory=list)
+    _text_lines: list[str] = field(default_factory=list)
 
     def file_line(self, line: int) -> int:
         if not self.notebook:
@@ -67,8 +68,9 @@ class Unit:
         joined ``line``; None when the source string cannot be located."""
         if not self.notebook or not (0 < line <= len(self.raw_offsets)) or self.raw_offsets[line - 1] < 0:
             return None
-        text_lines = self.text.split("\n")
-        src = text_lines[line - 1] if line <= len(text_lines) else ""
+        if not self._text_lines:
+            self._text_lines = self.text.split("\n")
+        src = self._text_lines[line - 1] if line <= len(self._text_lines) else ""
         chars = len(src.encode("utf-8")[:max(col_offset, 0)].decode("utf-8", "ignore"))
         chars += self.col_shifts[line - 1]
         raw = self.raw
