@@ -632,6 +632,59 @@ KERAS_LAYERS: dict[str, dict[str, Any]] = {
 }
 
 
+def _fn_ref(module: str, name: str) -> dict[str, Any]:
+    return {"module": module, "class_name": "function", "config": name, "registered_name": "function"}
+
+
+def _dense(**conf: Any) -> dict[str, Any]:
+    return {"module": "keras.layers", "class_name": "Dense", "config": {"name": "d", "units": 2, **conf}}
+
+
+# CVE-2025-1550 / CVE-2025-8747 / CVE-2025-9906: functions named by module in any config slot
+KERAS_LAYERS.update(
+    {
+        "lambda_load_model_unsafe": {
+            "module": "keras.layers",
+            "class_name": "Lambda",
+            "config": {
+                "name": "u",
+                "function": _fn_ref("keras.models", "load_model"),
+                "arguments": {"safe_mode": False},
+            },
+        },
+        "activation_builtins_exec": _dense(activation=_fn_ref("builtins", "exec")),
+        "initializer_enable_unsafe": _dense(
+            kernel_initializer=_fn_ref("keras.config", "enable_unsafe_deserialization")
+        ),
+        "activation_subprocess": _dense(activation=_fn_ref("subprocess", "check_output")),
+        "activation_get_file": _dense(activation=_fn_ref("keras.src.utils.file_utils", "get_file")),
+        "activation_set_global_attribute": _dense(
+            activation=_fn_ref("keras.src.backend.common.global_state", "set_global_attribute")
+        ),
+        "activation_numpy_load": _dense(activation=_fn_ref("numpy", "load")),
+    }
+)
+
+
+def test_keras_benign_function_references_are_clean(tmp_path: Path) -> None:
+    cfg = B.keras_config(
+        [
+            _dense(activation=_fn_ref("keras.activations", "relu")),
+            _dense(
+                activation="relu",
+                kernel_initializer={
+                    "module": "keras.initializers",
+                    "class_name": "GlorotUniform",
+                    "config": {"seed": None},
+                    "registered_name": None,
+                },
+            ),
+        ]
+    )
+    for fname, data in (("m.keras", B.keras_zip(cfg)), ("m.h5", B.fake_h5(cfg))):
+        assert above_info(scan(tmp_path, fname, data)) == [], fname
+
+
 @pytest.mark.parametrize("name", sorted(KERAS_LAYERS))
 def test_keras_code_layers(tmp_path: Path, name: str) -> None:
     cfg = B.keras_config([KERAS_LAYERS[name]])

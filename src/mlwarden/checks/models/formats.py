@@ -433,6 +433,8 @@ _KERAS_GADGETS = frozenset(
         "register_keras_serializable",
         "get_custom_objects",
         "set_session",
+        "set_global_attribute",  # CVE-2025-9906: turns safe_mode_saving off
+        "func_load",
         "exec",
         "eval",
         "system",
@@ -686,6 +688,17 @@ def scan_hdf5(reg: Region, member: str | None, sink: Sink) -> str:
     while i >= 0 and len(starts) < 64:
         starts.append(i)
         i = reg.find(b'{"class_name"', i + 1)
+    # a config whose keys come in another order ({"module": ..., "class_name": ...}): the JSON object that
+    # follows the attribute name
+    j = reg.find(b"model_config")
+    for _ in range(16):
+        if j < 0:
+            break
+        k = reg.find(b'{"', j, j + 4096)
+        if k >= 0 and k not in starts:
+            starts.append(k)
+        j = reg.find(b"model_config", j + 12)
+    starts.sort()
     parsed = 0
     covered = -1
     for s in starts:
