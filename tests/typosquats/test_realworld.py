@@ -151,3 +151,50 @@ def test_real_hugging_face_ids_have_no_false_positive(tmp_path: Path, monkeypatc
     assert rc == 1
     assert [(f["id"], f["path"], f["line"], f["severity"]) for f in found] == [
         ("MLW408", "train.py", len(squat) - 1, "high"), ("MLW408", "train.py", len(squat), "high")]
+
+
+# dependency names that ML requirement files use (PyTorch/JAX/TF ecosystems, CUDA wheels, LLM serving and
+# tooling, audio, vision, RL, data); many are short, hyphen/underscore variants or near each other
+_ML_NAMES_TEXT = """\
+opencv-python opencv-contrib-python pillow-simd tensorflow-gpu tf-nightly torch-scatter torch_geometric
+pyg-lib jax[cuda12] jaxlib flax optax orbax-checkpoint keras-nlp keras-cv tensorflow-io-gcs-filesystem
+nvidia-ml-py pynvml gputil GPUtil py3nvml pycocotools lvis mmcv mmcv-full mmdet mmengine openmim onnx
+onnxruntime-gpu onnxsim onnx-simplifier tensorrt pycuda cupy-cuda11x triton xformers bitsandbytes auto-gptq
+autoawq optimum peft trl deepspeed fairscale wandb comet-ml neptune clearml mlflow-skinny dvc hydra-core
+omegaconf albumentations imgaug kornia timm open_clip_torch clip-anytorch ftfy sentencepiece tokenizers
+sacremoses jieba fugashi unidic-lite ipadic spacy gensim faiss-cpu faiss-gpu annoy hnswlib chromadb
+pinecone-client weaviate-client qdrant-client langchain llama-index openai anthropic tiktoken gradio
+streamlit fastapi uvicorn pydantic ray[tune] optuna scikit-optimize lightgbm xgboost catboost shap lime
+captum torchmetrics torchinfo torchsummary thop fvcore iopath einops einx opt_einsum rotary-embedding-torch
+flash-attn mamba-ssm causal-conv1d vllm sglang llama-cpp-python ctransformers exllamav2 gguf safetensors
+huggingface_hub hf_transfer accelerate datasets evaluate rouge_score sacrebleu nltk bert-score jiwer librosa
+soundfile torchaudio pyannote.audio speechbrain nemo_toolkit[asr] openai-whisper faster-whisper ctranslate2
+TTS coqui-tts encodec audiocraft diffusers compel controlnet_aux invisible-watermark insightface onnxruntime
+facexlib gfpgan basicsr realesrgan lpips clean-fid torch-fidelity pytorch-msssim piq imageio[ffmpeg] moviepy
+decord av opencv-python-headless scikit-image SimpleITK nibabel monai pydicom medpy rasterio geopandas
+shapely pyproj gym gymnasium stable-baselines3 sb3-contrib mujoco dm-control pybullet pettingzoo tianshou
+jsonlines orjson ujson msgpack pyarrow polars duckdb fsspec s3fs gcsfs adlfs boto3 google-cloud-storage
+azure-storage-blob tensorboardX tensorboard visdom rich tqdm loguru python-dotenv typer click fire
+jsonargparse ml-collections absl-py gin-config sacred submitit hydra-submitit-launcher lightning
+pytorch-lightning lightning-bolts torchdata webdataset mosaicml-streaming ffcv sentence-transformers
+transformers torchvision torchtext keras tensorflow tensorflow-datasets tensorflow-hub tensorflow-addons
+tensorflow-probability scikit-learn scipy numpy pandas matplotlib seaborn plotly bokeh altair jupyter
+jupyterlab ipywidgets notebook nbformat papermill flashinfer-python vllm-flash-attn liger-kernel unsloth
+axolotl lm-eval lm-format-enforcer outlines guidance instructor dspy-ai litellm llama-stack ollama groq
+mistralai cohere together replicate huggingface-hub transformers-stream-generator
+"""
+ML_NAMES = _ML_NAMES_TEXT.split()
+
+
+def test_popular_ml_dependency_names_have_no_false_positive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    assert len(ML_NAMES) > 250
+    text = "".join(f"{n}\n" for n in ML_NAMES)
+    rc, found = run(tmp_path, monkeypatch, capsys, {"requirements.txt": text})
+    assert (rc, found) == (0, [])
+    # a one-letter slip of three of them is caught
+    rc, found = run(tmp_path / "typo", monkeypatch, capsys,
+                    {"requirements.txt": text + "transfomers==4.40.0\ndifusers\nacclerate\n"})
+    assert rc == 1
+    assert [(f["id"], f["line"]) for f in found] == [
+        ("MLW402", len(ML_NAMES) + 1), ("MLW402", len(ML_NAMES) + 2), ("MLW402", len(ML_NAMES) + 3)]
