@@ -893,6 +893,21 @@ def _benign_files(tmp_path: Path) -> dict[str, Path]:
     }
     for p in range(6):
         put(f"stdlib_p{p}.pkl", pickle.dumps(stdlib, protocol=p))
+    try:
+        from scipy.spatial import KDTree, cKDTree
+    except ImportError:  # pragma: no cover - scipy comes with scikit-learn
+        return files
+    pts = np.arange(12.0).reshape(6, 2)
+    put(
+        "scipy_trees.pkl",
+        pickle.dumps(
+            {
+                "ckdtree": cKDTree(pts),
+                "kdtree": KDTree(pts),
+            },
+            protocol=4,
+        ),
+    )
     return files
 
 
