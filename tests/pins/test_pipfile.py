@@ -113,7 +113,7 @@ def test_pipfile_lock_rules(tmp_path: Path) -> None:
     assert sorted(got) == sorted([
         ("extra-index", line_of(text, PYTORCH), "medium"),
         ("lock-no-hash", torch, "high"),
-        ("lock-foreign-registry", torch, "medium"),
+        ("lock-foreign-registry", torch, "info"),  # the Pipfile pins torch to that source (index key)
         ("lock-git-no-commit", line_of(text, '"transformers": {'), "high"),
         ("editable", line_of(text, '"shared": {'), "medium"),
     ])

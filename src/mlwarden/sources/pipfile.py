@@ -276,5 +276,8 @@ def parse_lock(data: Any, text: str, display: str) -> Manifest:
                 specifier=spec, version=version, hashes=tuple(dict.fromkeys(hashes)), kind="lock",
                 direct=False, group=group, optional=group is not None,
                 editable=entry.get("editable") is True, marker=markers if isinstance(markers, str) else None,
-                raw=f"{name} {spec}".strip(), extra={"section": section, "index_name": index_name}, **kw))
+                raw=f"{name} {spec}".strip(), extra={"section": section, "index_name": index_name,
+                                                    # pipenv writes an entry's "index" only when the Pipfile
+                                                    # pins the package to that source (index = "name")
+                                                    "index_pinned": index_name is not None}, **kw))
     return sanitize(m)
