@@ -87,10 +87,11 @@ def load_config_for(explicit: str | None, start: Path) -> Any:
                        [o.name for o in GENERAL_OPTIONS if o.config], _CheckKeys())
 
 
-def run_check(name: str, argv: Sequence[str] | None = None, prog: str | None = None) -> int:
-    """Entry point of one check (used by ``mlwarden <check>`` and by the hook console scripts)."""
+def guarded(run: Callable[[], int]) -> int:
+    """Run a command: the one place errors become a one-line message and exit code 2 (never a traceback;
+    set MLWARDEN_DEBUG=1 to see one for an internal error)."""
     try:
-        return _run_check(name, list(sys.argv[1:] if argv is None else argv), prog)
+        return run()
     except MlwardenError as exc:
         print(f"mlwarden: error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -99,6 +100,22 @@ def run_check(name: str, argv: Sequence[str] | None = None, prog: str | None = N
         return 2
     except BrokenPipeError:
         return 2
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"mlwarden: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        if os.environ.get("MLWARDEN_DEBUG"):
+            raise
+        print(f"mlwarden: internal error: {type(exc).__name__}: {exc} (please report it; "
+              "MLWARDEN_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return 2
+
+
+def run_check(name: str, argv: Sequence[str] | None = None, prog: str | None = None) -> int:
+    """Entry point of one check (used by ``mlwarden <check>`` and by the hook console scripts)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    return guarded(lambda: _run_check(name, args, prog))
 
 
 def _run_check(name: str, argv: list[str], prog: str | None) -> int:

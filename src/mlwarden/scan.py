@@ -308,16 +308,10 @@ def run_checks(names: Sequence[str], paths: Sequence[str], root: Path, cfg: Any,
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    try:
-        return _main(list(sys.argv[1:] if argv is None else argv))
-    except MlwardenError as exc:
-        print(f"mlwarden: error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("mlwarden: interrupted", file=sys.stderr)
-        return 2
-    except BrokenPipeError:
-        return 2
+    from mlwarden.cli import guarded
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    return guarded(lambda: _main(args))
 
 
 def _main(argv: list[str]) -> int:

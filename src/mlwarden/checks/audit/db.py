@@ -185,8 +185,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     up.add_argument("--url", metavar="URL", default=os.environ.get("MLWARDEN_OSV_DB_URL", DEFAULT_URL),
                     help=f"all.zip URL (default {DEFAULT_URL}) [env MLWARDEN_OSV_DB_URL]")
     up.add_argument("--timeout", metavar="SECONDS", type=float, default=60.0, help="network timeout")
-    try:
-        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    from mlwarden.cli import guarded
+
+    raw = list(sys.argv[1:] if argv is None else argv)
+
+    def run() -> int:
+        args = parser.parse_args(raw)
         if args.action != "update":
             raise UsageError("mlwarden db: choose an action: update")
         if args.timeout <= 0:
@@ -198,12 +202,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UsageError(f"{path}: db update keeps a zip file; this is a directory")
         lines: list[str] = []
         update(path, args.url, args.timeout, lines)
-    except MlwardenError as exc:
-        print(f"mlwarden: error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except OSError as exc:
-        print(f"mlwarden: error: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
-        return 2
-    for line in lines:
-        print(line)
-    return 0
+        for line in lines:
+            print(line)
+        return 0
+
+    return guarded(run)
+
