@@ -11,10 +11,6 @@ from mlwarden_hooks.generate_sbom import main
 
 from tests.sbom.helpers import assert_valid_cdx, assert_valid_spdx, by_ref, props
 
-api = pytest.importorskip("mlwarden.checks.unsafe_loads")
-if not hasattr(api, "hub_references"):
-    pytest.skip("check-unsafe-loads has no hub_references() yet", allow_module_level=True)
-
 C1 = "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567"
 C2 = "ABCDEF0123456789ABCDEF0123456789ABCDEF01"
 

@@ -316,7 +316,6 @@ def check_graph(comps: dict[str, dict[str, object]]) -> None:
 
 
 def test_uv_lock(chdir: Path) -> None:
-    pytest.importorskip("mlwarden.sources.uvlock")
     (chdir / "uv.lock").write_text(UV_LOCK)
     comps = generate(chdir)
     assert hashes(comps[TORCH]) == {HT, HS}
@@ -337,7 +336,6 @@ def test_uv_lock(chdir: Path) -> None:
 
 
 def test_poetry_lock(chdir: Path) -> None:
-    pytest.importorskip("mlwarden.sources.poetrylock")
     (chdir / "poetry.lock").write_text(POETRY_LOCK)
     (chdir / "pyproject.toml").write_text(POETRY_PYPROJECT)
     comps = generate(chdir)
@@ -347,7 +345,6 @@ def test_poetry_lock(chdir: Path) -> None:
 
 
 def test_pipfile_lock(chdir: Path) -> None:
-    pytest.importorskip("mlwarden.sources.pipfile")
     (chdir / "Pipfile.lock").write_text(json.dumps(PIPFILE_LOCK, indent=4))
     comps = generate(chdir)
     assert hashes(comps[TORCH]) == {HT, HS}
@@ -357,7 +354,6 @@ def test_pipfile_lock(chdir: Path) -> None:
 
 
 def test_pdm_lock(chdir: Path) -> None:
-    pytest.importorskip("mlwarden.sources.pdmlock")
     (chdir / "pdm.lock").write_text(PDM_LOCK)
     comps = generate(chdir)
     assert hashes(comps[TORCH]) == {HT, HS}
@@ -367,7 +363,6 @@ def test_pdm_lock(chdir: Path) -> None:
 
 
 def test_pylock(chdir: Path) -> None:
-    pytest.importorskip("mlwarden.sources.pylock")
     (chdir / "pylock.toml").write_text(PYLOCK)
     comps = generate(chdir)
     assert hashes(comps[TORCH]) == {HT, HS}
@@ -376,7 +371,6 @@ def test_pylock(chdir: Path) -> None:
 
 
 def test_conda_environment(chdir: Path) -> None:
-    pytest.importorskip("mlwarden.sources.conda")
     (chdir / "environment.yml").write_text(CONDA_ENV)
     comps = generate(chdir)
     conda = {r for r in comps if r.startswith("pkg:conda/")}
@@ -387,8 +381,6 @@ def test_conda_environment(chdir: Path) -> None:
 
 def test_all_formats_together_stay_consistent(chdir: Path) -> None:
     """A repo holding several lock files: one component per identity, stated by every file."""
-    pytest.importorskip("mlwarden.sources.uvlock")
-    pytest.importorskip("mlwarden.sources.pdmlock")
     (chdir / "uv.lock").write_text(UV_LOCK)
     (chdir / "pdm.lock").write_text(PDM_LOCK)
     comps = generate(chdir)

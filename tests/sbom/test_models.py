@@ -15,10 +15,6 @@ from mlwarden_hooks.generate_sbom import main
 
 from tests.sbom.helpers import assert_valid_cdx, by_ref, props
 
-models_api = pytest.importorskip("mlwarden.checks.models")
-if not hasattr(models_api, "sniff"):
-    pytest.skip("scan-models has no public sniff() yet", allow_module_level=True)
-
 EVIL = b"\x80\x04cposix\nsystem\n(S'echo pwned'\ntR."  # GLOBAL posix.system + REDUCE: never loaded
 
 
