@@ -61,6 +61,7 @@ from packaging.version import InvalidVersion, Version
 
 from mlwarden.core.errors import InputError
 from mlwarden.sources.model import Dependency, IndexSetting, Manifest, Problem
+from mlwarden.sources.tomltext import exact_version
 
 COMMENT_RE = re.compile(r"(^|\s+)#.*$")
 MAX_SIZE = 64 * 1024 * 1024
@@ -640,7 +641,7 @@ def _requirement(m: Manifest, ll: LogicalLine, req_string: str, editable: bool, 
             version = _version_from_filename(link.filename)
     elif req is not None:
         specifier = str(req.specifier)
-        version = _exact_version(req.specifier)
+        version = exact_version(req.specifier)
 
     dep = Dependency(
         name=name,
@@ -683,7 +684,7 @@ def _from_packaging(m: Manifest, ll: LogicalLine, req_string: str, hashes: list[
             return None  # "name>=1.0[extra]": let the library report it like pip
     return Dependency(
         name=req.name, normalized=canonicalize_name(req.name), source=m.path, line=ll.start,
-        column=ll.column, specifier=str(req.specifier), version=_exact_version(req.specifier),
+        column=ll.column, specifier=str(req.specifier), version=exact_version(req.specifier),
         extras=tuple(sorted(req.extras)), marker=str(req.marker) if req.marker is not None else None,
         hashes=tuple(hashes), kind=kind, raw=ll.text, extra=_extra(ll, opts))
 
@@ -722,18 +723,6 @@ def _check_hashes(values: list[str], problem: Any) -> list[str]:
         else:
             hashes.append(f"{alg}:{digest.lower()}")
     return hashes
-
-
-def _exact_version(spec: Any) -> str | None:
-    if spec is None:
-        return None
-    specs = list(spec)
-    if len(specs) != 1:
-        return None
-    s = specs[0]
-    if s.operator == "===" or (s.operator == "==" and "*" not in s.version):
-        return str(s.version)
-    return None
 
 
 def _version_from_filename(filename: str) -> str | None:

@@ -426,7 +426,10 @@ def as_mapping(v: Any) -> Mapping[str, Any]:
 
 
 def exact_version(specifier: Any) -> str | None:
-    """The version of a single ``==V`` (no wildcard) or ``===V`` specifier, else None."""
+    """The version of a single ``==V`` (no wildcard) or ``===V`` specifier, else None (every reader's
+    definition of "pinned")."""
+    if specifier is None:
+        return None
     specs = list(specifier)
     if len(specs) != 1:
         return None
