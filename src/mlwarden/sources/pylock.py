@@ -14,7 +14,15 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from mlwarden.sources.model import Dependency, Manifest
-from mlwarden.sources.tomltext import Fields, TomlText, hashes_of, load_toml, newline_of, sanitize, type_name
+from mlwarden.sources.tomltext import (
+    Fields,
+    TomlText,
+    hashes_of,
+    iter_packages,
+    load_toml,
+    newline_of,
+    sanitize,
+)
 from mlwarden.sources.uvlock import default_registry
 
 
@@ -32,17 +40,8 @@ def parse(data: dict[str, Any], text: str, display: str) -> Manifest:
     if not isinstance(data.get("lock-version"), str):
         f.problem("lock-version is missing (PEP 751 requires it)", 1, 1)
     registries: Counter[str] = Counter()
-    for n, pkg in enumerate(f.lst(data, "packages", "")):
-        line = headers[n] + 1 if n < len(headers) else None
+    for pkg, name, line, where in iter_packages(f, f.lst(data, "packages", ""), headers, "packages"):
         col = 1 if line else None
-        if not isinstance(pkg, dict):
-            f.problem(f"[[packages]] entry should be a table, not {type_name(pkg)}", line, col)
-            continue
-        name = f.text(pkg, "name", "[[packages]] ", line)
-        if not name:
-            f.problem("[[packages]] entry without a name", line, col)
-            continue
-        where = f"[[packages]] {name}: "
         version = f.text(pkg, "version", where, line)
         kw: dict[str, Any] = {}
         index = f.text(pkg, "index", where, line)

@@ -178,21 +178,21 @@ def files_hashes(files: Any) -> list[str]:
     return out
 
 
-def iter_packages(f: Fields, packages: list[Any], headers: list[int]) -> Iterator[tuple[dict[str, Any], str,
-                                                                                     int | None, str]]:
-    """The ``[[package]]`` tables of a lock file that are tables with a name, as (table, name, line, where);
-    anything else is recorded as a problem at its header line."""
+def iter_packages(f: Fields, packages: list[Any], headers: list[int], table: str = "package",
+                  ) -> Iterator[tuple[dict[str, Any], str, int | None, str]]:
+    """The ``[[package]]`` (or ``[[packages]]``, pylock) tables of a lock file that are tables with a name,
+    as (table, name, line, where); anything else is recorded as a problem at its header line."""
     for n, pkg in enumerate(packages):
         line = headers[n] + 1 if n < len(headers) else None
         col = 1 if line else None
         if not isinstance(pkg, dict):
-            f.problem(f"[[package]] entry should be a table, not {type_name(pkg)}", line, col)
+            f.problem(f"[[{table}]] entry should be a table, not {type_name(pkg)}", line, col)
             continue
-        name = f.text(pkg, "name", "[[package]] ", line)
+        name = f.text(pkg, "name", f"[[{table}]] ", line)
         if not name:
-            f.problem("[[package]] entry without a name", line, col)
+            f.problem(f"[[{table}]] entry without a name", line, col)
             continue
-        yield pkg, name, line, f"[[package]] {name}: "
+        yield pkg, name, line, f"[[{table}]] {name}: "
 
 
 def split_key(text: str) -> tuple[str, ...] | None:
