@@ -69,15 +69,21 @@ def build_check_parser(name: str, prog: str | None = None) -> tuple[argparse.Arg
     from mlwarden.checks import load_check
 
     check = load_check(name)
-    parser = _Parser(prog=prog or f"mlwarden {name}", description=check.description)
+    parser = base_parser(prog or f"mlwarden {name}", check.description, check.options)
+    return parser, check
+
+
+def base_parser(prog: str, description: str, options: Sequence[Option]) -> argparse.ArgumentParser:
+    """What every command shares: PATH arguments, --config, the general options, then its own options."""
+    parser = _Parser(prog=prog, description=description)
     parser.add_argument("paths", nargs="*", metavar="PATH",
                         help="files or directories to check (default: the current directory)")
     parser.add_argument("--config", metavar="FILE", default=None,
                         help="config file (default: nearest mlwarden.toml or pyproject.toml) "
                              f"[env {CONFIG_ENV}]")
     add_to_parser(parser, GENERAL_OPTIONS)
-    add_to_parser(parser, check.options)
-    return parser, check
+    add_to_parser(parser, options)
+    return parser
 
 
 def load_config_for(explicit: str | None, start: Path) -> Any:

@@ -31,7 +31,7 @@ from mlwarden.core.errors import MlwardenError, UsageError
 from mlwarden.core.fileio import write_stdout
 from mlwarden.core.files import Matcher, iter_files, relpath
 from mlwarden.core.findings import Finding, Severity
-from mlwarden.core.options import Option, add_to_parser, resolve
+from mlwarden.core.options import Option, resolve
 
 PROG = "mlwarden scan"
 
@@ -182,18 +182,10 @@ class Outcome:
 
 
 def build_parser() -> Any:
-    from mlwarden.cli import CONFIG_ENV, GENERAL_OPTIONS, _Parser
+    from mlwarden.cli import base_parser
 
-    parser = _Parser(prog=PROG, description="Run every mlwarden check over a repository and write any "
-                     "number of reports in one run (for CI).")
-    parser.add_argument("paths", nargs="*", metavar="PATH",
-                        help="files or directories to scan (default: the current directory)")
-    parser.add_argument("--config", metavar="FILE", default=None,
-                        help="config file (default: nearest mlwarden.toml or pyproject.toml) "
-                             f"[env {CONFIG_ENV}]")
-    add_to_parser(parser, GENERAL_OPTIONS)
-    add_to_parser(parser, SCAN_OPTIONS)
-    return parser
+    return base_parser(PROG, "Run every mlwarden check over a repository and write any number of reports "
+                       "in one run (for CI).", SCAN_OPTIONS)
 
 
 def select_checks(available: Sequence[str], registry: Sequence[str], only: Sequence[str],
