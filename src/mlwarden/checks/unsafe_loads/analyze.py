@@ -180,6 +180,35 @@ class Absent:
 ABSENT: Any = Absent()
 
 
+@dataclass(frozen=True)
+class Branches:
+    """An argument that differs between the branches of a conditional ``**`` splat: one value per branch
+    (ABSENT where that branch does not pass it)."""
+
+    values: tuple[Any, ...]
+
+
+def _branch_value(d: Any, names: set[str]) -> Any:
+    if not isinstance(d, DictVal):
+        return UNKNOWN
+    for n in names:
+        found, val = d.get(n)
+        if found:
+            return val
+    return ABSENT if d.complete else UNKNOWN
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    if a is UNKNOWN or b is UNKNOWN:
+        return False
+    if a is ABSENT or b is ABSENT:
+        return a is b
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except Exception:  # pragma: no cover - plain data
+        return False
+
+
 def _cwe(rule: Rule) -> str:
     return ", ".join(f"CWE-{c}" for c in rule.cwe)
 
@@ -315,7 +344,17 @@ class Analyzer:
         maybe = False
         for kw in call.keywords:
             if kw.arg is None:
-                d = self.res.eval(kw.value, scope)
+                branches = self._splat_branches(kw.value, scope, 0)
+                if len(branches) > 1:
+                    # ``**({"weights_only": True} if new_torch else {})``: one value per branch
+                    per = [_branch_value(d, names) for d in branches]
+                    if any(v is not ABSENT for v in per):
+                        first = per[0]
+                        if all(_same_value(v, first) for v in per[1:]):
+                            return first, kw.value
+                        return Branches(tuple(per)), kw.value
+                    continue
+                d = branches[0]
                 if isinstance(d, DictVal):
                     for n in names:
                         found, val = d.get(n)
@@ -326,6 +365,32 @@ class Analyzer:
                 else:
                     maybe = True
         return (UNKNOWN, None) if maybe else (ABSENT, None)
+
+    def _splat_branches(self, node: ast.AST, scope: Scope, depth: int) -> list[Any]:
+        """The dicts a ``**`` argument may be: each branch of a conditional expression, each assignment of a
+        name bound in several branches; a single value otherwise (a DictVal, or anything else: unknown)."""
+        if depth < 4:
+            if isinstance(node, ast.IfExp):
+                return [*self._splat_branches(node.body, scope, depth + 1),
+                        *self._splat_branches(node.orelse, scope, depth + 1)]
+            if isinstance(node, ast.Name):
+                where = self._binding_scope(scope, node.id)
+                exprs = self.res.binding_exprs(scope, node.id) if where is not None else []
+                if exprs and (len(exprs) > 1 or isinstance(exprs[0], ast.IfExp)):
+                    assert where is not None
+                    return [b for e in exprs[:8] for b in self._splat_branches(e, where, depth + 1)]
+        return [self.res.eval(node, scope)]
+
+    def _binding_scope(self, scope: Scope, name: str) -> Scope | None:
+        s: Scope | None = self.res.module if name in scope.globals_ else scope
+        while s is not None and name not in s.bindings:
+            s = s.parent
+        return s
+
+    @staticmethod
+    def _any(v: Any, pred: Callable[[Any], bool]) -> bool:
+        """``pred`` holds for the value, or for the value of one branch of a conditional splat."""
+        return pred(v) or (isinstance(v, Branches) and any(pred(x) for x in v.values))
 
     # -- per-call rules -------------------------------------------------------------------------------
     def _check_call(self, call: ast.Call, quals: tuple[str, ...], scope: Scope) -> None:
@@ -365,14 +430,14 @@ class Analyzer:
                 "builtins.dict" in self._callee(call, scope):
             return  # dict(trust_remote_code=True) is reported where it is used (splat or *_kwargs)
         v, _ = self.arg(call, scope, "trust_remote_code")
-        if not _is_true(v):
+        if not self._any(v, _is_true):
             for kw in call.keywords:  # pipeline(model_kwargs={...}), SentenceTransformer(config_kwargs=...)
                 if kw.arg and kw.arg.endswith("_kwargs"):
                     d = self.res.eval(kw.value, scope)
                     if isinstance(d, DictVal) and _is_true(d.get("trust_remote_code")[1]):
                         v = True
                         break
-        if _is_true(v):
+        if self._any(v, _is_true):
             self._hit(R.TRUST_REMOTE_CODE, call,
                       f"`{_text(call.func)}(..., trust_remote_code=True)` runs Python code downloaded from "
                       "the model repository",
@@ -383,6 +448,7 @@ class Analyzer:
         name = _text(call.func)
         pm, _ = self.arg(call, scope, "pickle_module", 2)
         wo, _ = self.arg(call, scope, "weights_only")
+        wo, note = _weights_only(wo)
         if pm is not ABSENT and not _is_false(pm) and wo is not True:
             pmod = _text(call.args[2]) if len(call.args) > 2 else next(
                 (_text(k.value) for k in call.keywords if k.arg == "pickle_module"), "...")
@@ -410,15 +476,15 @@ class Analyzer:
         if wo is ABSENT:
             if info.state == "safe":
                 self._hit(R.TORCH_LOAD, call,
-                          f"`{name}` without weights_only: safe by default on {where}, but unsafe if run on "
-                          "an older torch", "pass weights_only=True explicitly",
+                          f"`{name}` without weights_only{note}: safe by default on {where}, but unsafe if "
+                          "run on an older torch", "pass weights_only=True explicitly",
                           Severity.INFO, call=name, torch=info.version)
             else:
                 self._hit(R.TORCH_LOAD, call,
-                          f"`{name}` without weights_only=True unpickles arbitrary objects ({where}; the "
-                          "safe default starts with torch 2.6)",
+                          f"`{name}` without weights_only=True{note} unpickles arbitrary objects ({where}; "
+                          "the safe default starts with torch 2.6)",
                           "pass weights_only=True and require torch>=2.6, or use safetensors",
-                          call=name, torch=info.version)
+                          Severity.MEDIUM if note else None, call=name, torch=info.version)
             return
         self._hit(R.TORCH_LOAD, call,
                   f"`{name}`: weights_only comes from a value the check cannot resolve and may be False",
@@ -430,6 +496,7 @@ class Analyzer:
         touch them)."""
         name = _text(call.func)
         wo, _ = self.arg(call, scope, "weights_only", 6)
+        wo, _note = _weights_only(wo)
         if wo is True:
             info = self.torch_info() if self.torch_info else TorchInfo("unknown")
             if info.state == "vulnerable":
@@ -516,7 +583,7 @@ class Analyzer:
         pos = 2 if "numpy.load" in quals else None
         v, _ = self.arg(call, scope, "allow_pickle", pos)
         name = _text(call.func)
-        if _is_true(v):
+        if self._any(v, _is_true):
             self._hit(R.NUMPY_PICKLE, call, f"`{name}(..., allow_pickle=True)` can unpickle object arrays",
                       "drop allow_pickle=True (default False) and store numeric arrays only", call=name)
         elif v is UNKNOWN and pos is not None:
@@ -571,7 +638,7 @@ class Analyzer:
             return
         pos = 3 if attr == "load_model" else None
         v, _ = self.arg(call, scope, "safe_mode", pos)
-        if v is False:
+        if self._any(v, lambda x: x is False):
             self._hit(R.KERAS_UNSAFE, call, f"`{name}(..., safe_mode=False)` lets the model file run Python "
                       "code (Lambda layers)", "keep safe_mode=True (the default)", call=name)
 
@@ -905,6 +972,19 @@ def _is_open_write(call: ast.Call, an: Analyzer, scope: Scope) -> bool:
         return False
     mode, _ = an.arg(call, scope, "mode", 1)
     return isinstance(mode, str) and "b" in mode and any(c in mode for c in "wax")
+
+
+def _weights_only(wo: Any) -> tuple[Any, str]:
+    """Reduce a per-branch ``weights_only`` to the worst branch: False if any branch passes False, absent
+    if a branch leaves it out (the others passing True), unknown otherwise; with a note for the message."""
+    if not isinstance(wo, Branches):
+        return wo, ""
+    vals = wo.values
+    if any(v is False for v in vals):
+        return False, ""
+    if all(v is True or v is ABSENT for v in vals):
+        return ABSENT, " in one branch of its conditional keyword arguments"
+    return UNKNOWN, ""
 
 
 def _flatten(v: Any) -> list[Any]:

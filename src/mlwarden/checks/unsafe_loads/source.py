@@ -238,18 +238,36 @@ def _clean_cell(lines: list[str]) -> tuple[list[str], bool]:
             return [""] * len(lines), True
     out: list[str] = []
     continued = False
+    last = ""  # the last non-blank line kept as Python
     for ln in lines:
         s = ln.lstrip()
         timed = None if continued else _TIME_MAGIC.match(ln)
         if timed and not ln.rstrip().endswith("\\"):  # %time stmt: the statement runs, check it
             out.append(timed.group(1) + ln[timed.end():])
+            last = out[-1]
             continue
         if continued or s.startswith(("%", "!")) or _SHELL_ASSIGN.match(ln) or _HELP.match(ln):
-            out.append("")
+            out.append("" if continued else _placeholder(ln, last))
+            if out[-1]:
+                last = out[-1]
             continued = ln.rstrip().endswith("\\") and (continued or s.startswith(("%", "!")))
             continue
         out.append(ln)
+        if s and not s.startswith("#"):
+            last = ln
     return out, False
+
+
+def _placeholder(line: str, last: str) -> str:
+    """What an IPython-only line becomes: ``pass`` at its indentation when it may be the only statement of a
+    block (``if x:`` / ``    %pip install y``), else an empty line (positions stay right either way)."""
+    indent = line[:len(line) - len(line.lstrip())]
+    if not indent or indent.strip():
+        return ""
+    prev = len(last) - len(last.lstrip())
+    if last.rstrip().endswith(":") or (last and prev >= len(indent)):
+        return indent + "pass"
+    return ""
 
 
 def notebook_unit(data: bytes) -> Unit:
