@@ -43,13 +43,16 @@ class Global:
 class Obj:
     """What a call (REDUCE/NEWOBJ/OBJ/INST) would have produced."""
 
-    __slots__ = ("args", "func", "offset", "state")
+    __slots__ = ("args", "attrs", "func", "offset", "state", "wraps")
 
     def __init__(self, func: Any, args: Any, offset: int) -> None:
         self.func = func
         self.args = args
         self.state: Any = None
         self.offset = offset
+        self.wraps: Any = None  # functools.partial: the callable it wraps
+        # attributes and items planted on the object by BUILD / SETITEM(S) (special names only)
+        self.attrs: dict[str, Any] | None = None
 
 
 class Blob:
@@ -80,9 +83,10 @@ class GlobalUse:
     offset: int  # where the global was first resolved
     opcode: str  # GLOBAL, STACK_GLOBAL, INST
     shapes: set[str] = field(default_factory=set)  # REDUCE, NEWOBJ, BUILD, ... or "reference"
-    pushes: int = 0  # builtins.getattr only: times it was put on the stack (import, memo get, DUP)
-    resolved: int = 0  # builtins.getattr only: calls getattr(<global>, "<identifier>") resolved statically
-    targets: set[tuple[str, str]] = field(default_factory=set)  # the dotted globals those calls reach
+    pushes: int = 0  # getattr/partial only: times it was put on the stack (import, memo get, DUP)
+    resolved: int = 0  # getattr/partial only: uses resolved statically (getattr(<global>, "<identifier>"),
+    # partial(<global>, ...))
+    targets: set[tuple[str, str]] = field(default_factory=set)  # the globals those uses reach
 
     def only_constant_getattr(self) -> bool:
         """True when this is ``builtins.getattr`` and every use of it was ``getattr(<imported global>,
@@ -95,12 +99,179 @@ class GlobalUse:
             and not (self.shapes - {"reference"})
         )
 
+    def only_resolved_partial(self) -> bool:
+        """True when this is ``functools.partial`` and every use of it wraps an imported global: the wrapped
+        global is then judged (as called) on its own, ``partial(int, base=2)`` like ``int``."""
+        return (
+            (self.module, self.name) in PARTIAL
+            and self.resolved > 0
+            and self.resolved >= self.pushes
+            and not (self.shapes - {"reference"})
+        )
+
+    def kind(self) -> str:
+        """How the loader uses this global: ``call`` (called with arguments: REDUCE, INST/OBJ, a helper that
+        calls its argument, a planted ``__setstate__``), ``object`` (only a class rebuilt as an object:
+        NEWOBJ, ``copyreg._reconstructor``'s class, a class called without arguments), or ``reference``
+        (imported and passed along as a value, never called by the loader)."""
+        kinds = {_SHAPE_KIND.get(s.split(" (", 1)[0], "call") for s in self.shapes if s != "reference"}
+        if "call" in kinds:
+            return "call"
+        return "object" if kinds else "reference"
+
 
 GETATTR = frozenset({("builtins", "getattr"), ("__builtin__", "getattr")})
+PARTIAL = frozenset({("functools", "partial"), ("_functools", "partial")})
+_WRAPPERS = GETATTR | PARTIAL
+
+# call shapes that only rebuild an object (the class is not called with load-time arguments)
+OBJECT_SHAPES = (
+    "NEWOBJ",
+    "NEWOBJ_EX",
+    "BUILD on result",
+    "object via copyreg._reconstructor",
+    "object via copyreg.__newobj__",
+    "object via a rebuild helper",
+    "REDUCE without arguments",
+    "INST without arguments",
+    "OBJ without arguments",
+)
+_SHAPE_KIND = {s: "object" for s in OBJECT_SHAPES}
+
+# Allowlisted helpers whose arguments the loader calls or instantiates, so the argument must be judged as
+# called: (module, name) -> ((index of the callable, index of its argument tuple or None, shape), ...)
+# and the index of an object state the helper applies with setattr (None: none).
+ARG_CALLERS: dict[tuple[str, str], tuple[tuple[tuple[int, int | None, str], ...], int | None]] = {
+    ("torch._tensor", "_rebuild_from_type_v2"): (
+        ((0, 2, "called via torch._tensor._rebuild_from_type_v2"), (1, None, "object via a rebuild helper")),
+        3,
+    ),
+    ("torch._tensor", "_rebuild_from_type"): (
+        ((0, 2, "called via torch._tensor._rebuild_from_type"), (1, None, "object via a rebuild helper")),
+        None,
+    ),
+    ("torch._utils", "_rebuild_parameter_with_state"): ((), 3),
+    ("torch._utils", "_rebuild_wrapper_subclass"): (((0, None, "object via a rebuild helper"),), None),
+    ("copyreg", "_reconstructor"): (
+        (
+            (0, None, "object via copyreg._reconstructor"),
+            (1, None, "base class called via copyreg._reconstructor"),
+        ),
+        None,
+    ),
+    ("copyreg", "__newobj__"): (((0, None, "object via copyreg.__newobj__"),), None),
+    ("copyreg", "__newobj_ex__"): (((0, None, "object via copyreg.__newobj__"),), None),
+    ("numpy.core.multiarray", "_reconstruct"): (((0, None, "object via a rebuild helper"),), None),
+    ("numpy._core.multiarray", "_reconstruct"): (((0, None, "object via a rebuild helper"),), None),
+    ("numpy.ma.core", "_mareconstruct"): (
+        ((0, None, "object via a rebuild helper"), (1, None, "object via a rebuild helper")),
+        None,
+    ),
+    ("pandas.core.indexes.base", "_new_Index"): (((0, None, "object via a rebuild helper"),), None),
+    ("numpy.random._pickle", "__randomstate_ctor"): (
+        ((1, -1, "called via numpy.random._pickle.__randomstate_ctor"),),
+        None,
+    ),
+    ("numpy.random._pickle", "__generator_ctor"): (
+        ((1, -1, "called via numpy.random._pickle.__generator_ctor"),),
+        None,
+    ),
+}
+
+_PY2_CALLERS = {
+    ("copy_reg", "_reconstructor"): ("copyreg", "_reconstructor"),
+    ("copy_reg", "__newobj__"): ("copyreg", "__newobj__"),
+}
+
+# Attribute names that change what an object does when set on it (by BUILD's state, a helper's setattr or
+# a dict item a class exposes as attributes): a planted __setstate__ is called by the next BUILD.
+SPECIAL_ATTRS = frozenset(
+    {
+        "__setstate__",
+        "__getstate__",
+        "__reduce__",
+        "__reduce_ex__",
+        "__getattr__",
+        "__getattribute__",
+        "__setattr__",
+        "__delattr__",
+        "__call__",
+        "__class__",
+        "__dict__",
+        "__init__",
+        "__new__",
+        "__del__",
+        "__get__",
+        "__set__",
+        "__delete__",
+        "__getitem__",
+        "__setitem__",
+        "__delitem__",
+        "__missing__",
+        "__iter__",
+        "__next__",
+        "__enter__",
+        "__exit__",
+        "__eq__",
+        "__ne__",
+        "__hash__",
+        "__repr__",
+        "__str__",
+        "__format__",
+        "__len__",
+        "__bool__",
+        "__contains__",
+        "__init_subclass__",
+        "__set_name__",
+        "__class_getitem__",
+        "__instancecheck__",
+        "__subclasscheck__",
+        "__index__",
+        "__int__",
+        "__float__",
+        "__bytes__",
+        "__fspath__",
+        "__await__",
+        "__aiter__",
+        "__anext__",
+        "__copy__",
+        "__deepcopy__",
+        "__getnewargs__",
+        "__getnewargs_ex__",
+        "__subclasshook__",
+        "__prepare__",
+        "__mro_entries__",
+        "__globals__",
+        "__code__",
+        "__builtins__",
+        "__import__",
+        "__loader__",
+        "__spec__",
+        "__func__",
+        "__self__",
+        "__closure__",
+        "__defaults__",
+        "__kwdefaults__",
+        "__add__",
+        "__radd__",
+        "__mul__",
+        "__lt__",
+        "__le__",
+        "__gt__",
+        "__ge__",
+        "__array_ufunc__",
+        "__array_function__",
+        "__array__",
+        "__torch_function__",
+        "__torch_dispatch__",
+        "__array_finalize__",
+        "__array_wrap__",
+    }
+)
 
 
 def _note_push(res: PickleResult, value: Any) -> None:
-    if type(value) is Global and (value.module, value.name) in GETATTR:
+    if type(value) is Global and (value.module, value.name) in _WRAPPERS:
         res.add_global(value).pushes += 1
 
 
@@ -124,6 +295,8 @@ class PickleResult:
     dynamic: list[tuple[int, str]] = field(default_factory=list)  # STACK_GLOBAL not resolvable
     errors: list[tuple[int, str]] = field(default_factory=list)
     nested: list[tuple[int, str, Any]] = field(default_factory=list)  # (offset, via, payload argument)
+    # special attributes planted on objects: (offset, how, attribute name, what is planted, on what)
+    planted: list[tuple[int, str, str, str, str]] = field(default_factory=list)
     joblib_arrays: int = 0
 
     def add_global(self, g: Global) -> GlobalUse:
@@ -147,10 +320,32 @@ _JOBLIB_WRAPPERS = frozenset(
         ("sklearn.externals.joblib.numpy_pickle", "NumpyArrayWrapper"),
     }
 )
-# callables whose bytes argument is itself a serialized file the loader opens (scanned recursively)
+# callables whose bytes argument is itself a serialized file the loader opens (scanned recursively);
+# file-object loaders are followed through io.BytesIO(<bytes>)
 NESTED_LOADERS = frozenset(
     {
         ("torch.storage", "_load_from_bytes"),
+        ("pickle", "loads"),
+        ("_pickle", "loads"),
+        ("cPickle", "loads"),
+        ("pickle", "load"),
+        ("_pickle", "load"),
+        ("pickle", "_loads"),
+        ("pickle", "_load"),
+        ("dill", "loads"),
+        ("dill._dill", "loads"),
+        ("cloudpickle", "loads"),
+        ("torch", "load"),
+        ("torch.serialization", "load"),
+        ("torch.serialization", "_load"),
+        ("joblib", "load"),
+        ("joblib.numpy_pickle", "load"),
+        ("numpy", "load"),
+        ("numpy.lib.npyio", "load"),
+        ("numpy.lib._npyio_impl", "load"),
+        ("pandas", "read_pickle"),
+        ("pandas.io.pickle", "read_pickle"),
+        ("marshal", "loads"),
     }
 )
 
@@ -166,10 +361,37 @@ def _root_global(value: Any) -> Global | None:
 def _mark_use(res: PickleResult, callee: Any, shape: str) -> None:
     if isinstance(callee, Global):
         res.add_global(callee).shapes.add(shape)
+    elif isinstance(callee, Obj) and callee.wraps is not None and shape != "BUILD":
+        # calling a functools.partial calls what it wraps
+        how = shape if shape.startswith("called via") else "called via functools.partial"
+        _mark_use(res, callee.wraps, how)
     else:
         g = _root_global(callee)
         if g is not None:
             res.add_global(g).shapes.add(f"{shape} on result")
+
+
+def _gname(value: Any) -> str:
+    if isinstance(value, Global):
+        return f"{value.module}.{value.name}"
+    return _describe(value)
+
+
+def _is_classname(g: Any) -> bool:
+    """A CapWords last name segment: a class by convention (functions and gadgets are lower case)."""
+    if not isinstance(g, Global):
+        return False
+    last = g.name.rsplit(".", 1)[-1]
+    return bool(last) and last[0].isupper() and not last.isupper()
+
+
+def _state_dicts(state: Any) -> list[dict[Any, Any]]:
+    """The attribute dicts a BUILD state (``dict`` or ``(dict, slotstate)``) applies."""
+    if isinstance(state, dict):
+        return [state]
+    if isinstance(state, tuple) and len(state) == 2:
+        return [d for d in state if isinstance(d, dict)]
+    return []
 
 
 def _dtype_info(dt: Any) -> tuple[int, bool] | None:
@@ -380,16 +602,7 @@ class PickleVM:
                         res.add_global(g).shapes.add("reference")
                         stack.append(g)
                         continue
-                    _mark_use(res, func, "REDUCE")
-                    obj = Obj(func, args, at)
-                    if (
-                        isinstance(func, Global)
-                        and (func.module, func.name) in NESTED_LOADERS
-                        and isinstance(args, tuple)
-                        and args
-                    ):
-                        res.nested.append((at, f"{func.module}.{func.name}", args[0]))
-                    stack.append(obj)
+                    stack.append(self._call(res, func, args, at, "REDUCE"))
                 elif op == 0x51:  # BINPERSID
                     pop(at)
                     stack.append(UNKNOWN)
@@ -398,7 +611,7 @@ class PickleVM:
                     if not stack or (marks and len(stack) <= marks[-1]):
                         raise PickleError(at, "BUILD on empty stack")
                     target = stack[-1]
-                    _mark_use(res, target, "BUILD")
+                    self._build(res, target, state, at)
                     if isinstance(target, Obj):
                         target.state = state
                         root = target.func
@@ -419,6 +632,9 @@ class PickleVM:
                                 d[items[i]] = items[i + 1]
                             except TypeError:
                                 pass
+                    elif isinstance(d, Obj):
+                        for i in range(0, len(items) - 1, 2):
+                            self._item(res, d, items[i], items[i + 1], at)
                 elif op == 0x73:  # SETITEM
                     v = pop(at)
                     k = pop(at)
@@ -430,6 +646,8 @@ class PickleVM:
                             d[k] = v
                         except TypeError:
                             pass
+                    elif isinstance(d, Obj):
+                        self._item(res, d, k, v, at)
                 elif op == 0x65:  # APPENDS
                     items = pop_mark(at)
                     if not stack:
@@ -597,15 +815,13 @@ class PickleVM:
                     mod, pos = self._line(pos)
                     nm, pos = self._line(pos)
                     g = Global(_text(mod), _text(nm), at, "INST")
-                    res.add_global(g).shapes.add("INST")
                     args = pop_mark(at)
-                    stack.append(Obj(g, tuple(args), at))
+                    stack.append(self._call(res, g, tuple(args), at, "INST"))
                 elif op == 0x6F:  # OBJ
                     items = pop_mark(at)
                     if not items:
                         raise PickleError(at, "OBJ without a class")
-                    _mark_use(res, items[0], "OBJ")
-                    stack.append(Obj(items[0], tuple(items[1:]), at))
+                    stack.append(self._call(res, items[0], tuple(items[1:]), at, "OBJ"))
                 elif op == 0x82 or op == 0x83 or op == 0x84:  # EXT1, EXT2, EXT4
                     n = 1 if op == 0x82 else (2 if op == 0x83 else 4)
                     self._need(pos, n)
@@ -667,6 +883,118 @@ class PickleVM:
             res.opcodes = count
             raise PickleError(at, f"malformed pickle: {type(exc).__name__}: {exc}") from None
 
+    # -- what calls and builds really call -----------------------------------------------------------
+    def _call(self, res: PickleResult, func: Any, args: Any, at: int, op: str) -> Obj:
+        """REDUCE / INST / OBJ: ``func(*args)``. Resolves what the call really calls: the callable a
+        ``functools.partial`` wraps, the arguments of helpers that call or instantiate them, and the bytes a
+        nested loader opens."""
+        obj = Obj(func, args, at)
+        key = (func.module, func.name) if type(func) is Global else None
+        if (
+            key in PARTIAL
+            and op == "REDUCE"
+            and isinstance(args, tuple)
+            and args
+            and isinstance(args[0], (Global, Obj))
+        ):
+            use = res.add_global(func)
+            use.resolved += 1
+            target = args[0]
+            if isinstance(target, Global):
+                use.targets.add((target.module, target.name))
+            obj.wraps = target
+            # making a partial calls nothing; calling it calls what it wraps (judged as called)
+            _mark_use(res, target, "called via functools.partial")
+            self._nested(res, target, args[1:], at)
+            return obj
+        if args == () and _is_classname(func):
+            _mark_use(res, func, f"{op} without arguments")  # a class instantiated with no load-time data
+        else:
+            _mark_use(res, func, op)
+        if key is None:
+            return obj
+        self._nested(res, func, args, at)
+        spec = ARG_CALLERS.get(key) or ARG_CALLERS.get(_PY2_CALLERS.get(key, key))
+        if spec is not None and isinstance(args, tuple):
+            for ci, ai, shape in spec[0]:
+                if ci >= len(args) or not isinstance(args[ci], (Global, Obj)):
+                    continue
+                callee = args[ci]
+                if (
+                    ci == 1
+                    and shape.startswith("base")
+                    and isinstance(callee, Global)
+                    and (callee.module in ("builtins", "__builtin__") and callee.name == "object")
+                ):
+                    continue  # object.__new__: nothing runs
+                _mark_use(res, callee, shape)
+                if ai is not None:
+                    cargs = (args[0],) if ai < 0 else (args[ai] if ai < len(args) else None)
+                    self._nested(res, callee, cargs, at)
+            si = spec[1]
+            if si is not None and si < len(args):
+                self._check_state(res, obj, args[si], at, f"state applied by {key[0]}.{key[1]}")
+        return obj
+
+    def _nested(self, res: PickleResult, callee: Any, args: Any, at: int) -> None:
+        if (
+            isinstance(callee, Global)
+            and (callee.module, callee.name) in NESTED_LOADERS
+            and isinstance(args, tuple)
+            and args
+        ):
+            res.nested.append((at, f"{callee.module}.{callee.name}", args[0]))
+
+    def _build(self, res: PickleResult, target: Any, state: Any, at: int) -> None:
+        """BUILD: ``target.__setstate__(state)`` when it has one -- a ``__setstate__`` planted by an earlier
+        BUILD or dict item is called with ``state`` --, else the state dict is applied as attributes."""
+        planted = target.attrs.get("__setstate__") if isinstance(target, Obj) and target.attrs else None
+        if planted is not None:
+            _mark_use(res, planted, "called as a planted __setstate__")
+            self._nested(res, planted, (state,), at)
+            return
+        if not isinstance(target, Obj) or target.wraps is None or not isinstance(state, tuple) or not state:
+            _mark_use(res, target, "BUILD")
+        if not isinstance(target, Obj):
+            return
+        if target.wraps is not None and isinstance(state, tuple) and state:
+            # functools.partial.__setstate__((func, args, kwds, dict)) replaces the wrapped callable
+            new = state[0]
+            if isinstance(new, (Global, Obj)):
+                if new is not target.wraps:
+                    _mark_use(res, new, "called via functools.partial")
+                    root = target.func
+                    if isinstance(new, Global) and isinstance(root, Global):
+                        res.add_global(root).targets.add((new.module, new.name))
+                target.wraps = new
+                self._nested(res, new, state[1] if len(state) > 1 else None, at)
+            return
+        self._check_state(res, target, state, at, "BUILD state")
+
+    def _check_state(self, res: PickleResult, target: Any, state: Any, at: int, how: str) -> None:
+        for d in _state_dicts(state):
+            for n, (k, v) in enumerate(d.items()):
+                if n >= 4096:
+                    break
+                if isinstance(k, str) and k in SPECIAL_ATTRS:
+                    self._plant(res, target, k, v, at, how)
+
+    def _item(self, res: PickleResult, target: Obj, key: Any, value: Any, at: int) -> None:
+        """SETITEM(S) on an object (a dict subclass): classes such as Lightning's AttributeDict read items
+        back as attributes, so a ``__setstate__`` item is called by the next BUILD."""
+        if isinstance(key, str) and key in SPECIAL_ATTRS:
+            self._plant(res, target, key, value, at, "dict item (read back as an attribute)")
+
+    def _plant(self, res: PickleResult, target: Any, key: str, value: Any, at: int, how: str) -> None:
+        if isinstance(target, Obj):
+            if target.attrs is None:
+                target.attrs = {}
+            target.attrs[key] = value
+        root = _root_global(target)
+        on = f"{root.module}.{root.name}" if root is not None else "an object"
+        if len(res.planted) < 64:
+            res.planted.append((at, how, key, _gname(value), on))
+
     def _skip_joblib_array(self, pos: int, wrapper: Obj, res: PickleResult) -> int:
         """joblib writes a wrapped array's raw bytes (or a nested pickle) right after its BUILD."""
         state = wrapper.state
@@ -708,10 +1036,14 @@ def _merge(res: PickleResult, inner: PickleResult) -> None:
             res.globals[key] = use
         else:
             mine.shapes |= use.shapes
+            mine.pushes += use.pushes
+            mine.resolved += use.resolved
+            mine.targets |= use.targets
     res.ext_codes.extend(inner.ext_codes)
     res.dynamic.extend(inner.dynamic)
     res.errors.extend(inner.errors)
     res.nested.extend(inner.nested)
+    res.planted.extend(inner.planted)
     res.joblib_arrays += inner.joblib_arrays
 
 

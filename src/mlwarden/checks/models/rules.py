@@ -162,6 +162,31 @@ KERAS_CUSTOM = Rule(
     "The config names a registered custom class; loading needs its code. Make sure that code is reviewed.",
     check=_C,
 )
+OBJECT_UNKNOWN = Rule(
+    "MLW516",
+    "pickle-object-unknown",
+    Severity.MEDIUM,
+    "Pickle rebuilds an object of a class outside the allowlist",
+    "The pickle imports a class outside the allowlist only to rebuild an object of it (NEWOBJ, "
+    "copyreg._reconstructor, a class created without arguments and then given its state) or passes it "
+    "along as a value; nothing is called with load-time arguments, but importing the class runs its "
+    "module and its __setstate__ runs on load. An object of a package the project declares or locks is "
+    "reported at info severity. " + _LOAD_HINT,
+    cwe=(502,),
+    check=_C,
+)
+STATE_SPECIAL_ATTR = Rule(
+    "MLW517",
+    "pickle-state-special-attribute",
+    Severity.CRITICAL,
+    "Pickle state plants a special attribute (__setstate__, __reduce__, __getattr__...) on an object",
+    "The state a pickle applies to an object (BUILD, a helper that sets attributes, or a dict item a class "
+    "reads back as an attribute, like Lightning's AttributeDict) sets a special method name: the next BUILD "
+    "calls a planted __setstate__ with attacker bytes (a known bypass of allowlist scanners: "
+    "__setstate__ = torch.storage._load_from_bytes). Real objects never carry these names in their state.",
+    cwe=(502, 94),
+    check=_C,
+)
 
 RULES = (
     GLOBAL_DANGEROUS,
@@ -179,4 +204,6 @@ RULES = (
     FORMAT_MISMATCH,
     HIDDEN_PICKLE,
     KERAS_CUSTOM,
+    OBJECT_UNKNOWN,
+    STATE_SPECIAL_ATTR,
 )

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mlwarden.checks.models import rules as R
-from mlwarden.checks.models.classify import DANGEROUS, SAFE, Classifier
+from mlwarden.checks.models.classify import DANGEROUS, SAFE, Classifier, normalize
 from mlwarden.checks.models.pickle_vm import (
     Blob,
     Buffer,
@@ -725,13 +725,15 @@ class Scanner:
         which = f" in pickle #{index} (appended after the first)" if index > 1 else ""
         for (mod, name), use in sorted(res.globals.items()):
             verdict, reason = self.classifier.classify(mod, name)
-            if verdict == SAFE or self._harmless_getattr(use):
+            if verdict == SAFE or self._harmless_getattr(use) or use.only_resolved_partial():
                 continue
             if self.torchscript and (mod == "__torch__" or mod.startswith("__torch__.")):
                 continue  # TorchScript classes: compiled from the archive's code/, never imported as Python
             shapes = sorted(s for s in use.shapes if s != "reference")
-            how = ("called via " + ", ".join(shapes)) if shapes else "referenced (passed to another call)"
+            kind = use.kind()
+            how = _how(kind, shapes)
             glob = f"{mod}.{name}"
+            package = normalize(mod, name)[0].split(".", 1)[0]
             if verdict == DANGEROUS:
                 sink.add(
                     R.GLOBAL_DANGEROUS,
@@ -741,8 +743,10 @@ class Scanner:
                     fmt=fmt,
                     glob=glob,
                     calls=shapes,
+                    use=kind,
+                    package=package,
                 )
-            else:
+            elif kind == "call":
                 sink.add(
                     R.GLOBAL_UNKNOWN,
                     f"imports unknown global {glob} ({use.opcode}){which}, {how}",
@@ -751,7 +755,36 @@ class Scanner:
                     fmt=fmt,
                     glob=glob,
                     calls=shapes,
+                    use=kind,
+                    package=package,
                 )
+            else:
+                what = "object of" if kind == "object" else "reference to"
+                sink.add(
+                    R.OBJECT_UNKNOWN,
+                    f"{what} {glob} ({use.opcode}){which}, not in the allowlist: {how}",
+                    member=member,
+                    offset=use.offset - base,
+                    fmt=fmt,
+                    glob=glob,
+                    calls=shapes,
+                    use=kind,
+                    package=package,
+                )
+        for off, how_set, attr, value, on in res.planted[:10]:
+            sink.add(
+                R.STATE_SPECIAL_ATTR,
+                f"{how_set} sets {attr} = {value} on {on}{which}: "
+                + (
+                    "the next BUILD calls it with the state that follows"
+                    if attr == "__setstate__"
+                    else "real objects never carry this name in their state"
+                ),
+                member=member,
+                offset=off - base,
+                fmt=fmt,
+                glob=value if "." in value and " " not in value else None,
+            )
         if res.ext_codes:
             codes = ", ".join(str(c) for _, c in res.ext_codes[:10])
             sink.add(
@@ -1013,6 +1046,21 @@ class Scanner:
         from mlwarden.checks.models.containers import scan_tar
 
         scan_tar(self, reg, member, sink, depth)
+
+
+def _how(kind: str, shapes: list[str]) -> str:
+    if kind == "call":
+        parts = []
+        for sh in shapes:
+            for prefix in ("called via ", "called "):
+                if sh.startswith(prefix):
+                    sh = sh[len(prefix) :]
+                    break
+            parts.append(sh)
+        return "called via " + ", ".join(parts)
+    if kind == "object":
+        return "rebuilt as an object (" + ", ".join(shapes) + "), not called with arguments"
+    return "referenced as a value (never called by the loader)"
 
 
 # a protocol 0/1 GLOBAL or INST followed by an opcode that uses it (not just two lines of prose)
