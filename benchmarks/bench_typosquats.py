@@ -70,6 +70,55 @@ def typo_variants(names: list[str], n: int, rng: random.Random) -> list[str]:
     return out
 
 
+def make_hf_tree(root: Path, files: int = 2000, lines: int = 500, seed: int = 3) -> int:
+    """A real-shaped training-code tree: ``files`` Python files of ``lines`` lines (1 M lines by default),
+    paths and ratios in strings, and a hub call on 1 % of the lines (real ids, a local path, one look-alike)."""
+    rng = random.Random(seed)
+    ids = ["meta-llama/Llama-2-7b-hf", "openai/clip-vit-base-patch32", "Qwen/Qwen2-7B", "openmmlab/upernet",
+           "bert-base-uncased", "./checkpoints/last", "stabilityai/sdxl-turbo", "facebok/opt-1.3b"]
+    body = ["    x = torch.cat([a, b], dim=1) / scale", "    path = os.path.join(root, 'data/train/images')",
+            "    logger.info(\"loading %s from %s\", name, 'runs/exp1')", "    for i, (img, tgt) in enumerate(loader):",
+            "        loss = criterion(model(img), tgt)", "    return {\"acc\": acc / n, \"loss\": total / n}",
+            "# see docs/usage.md for the options", "    cfg = dict(type='Resize', scale=(224, 224))", ""]
+    total = 0
+    for f in range(files):
+        out = [f"import torch\nfrom transformers import AutoModel\n\n\ndef f{f}(a, b):"]
+        for _ in range(lines - 5):
+            if rng.random() < 0.01:
+                out.append(f"    m = AutoModel.from_pretrained(\"{rng.choice(ids)}\")")
+            else:
+                out.append(rng.choice(body))
+        text = "\n".join(out) + "\n"
+        total += text.count("\n")
+        p = root / f"pkg{f // 100}" / f"mod{f}.py"
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, encoding="utf-8")
+    return total
+
+
+def hf_scan_bench() -> None:
+    from mlwarden.checks.typosquats import hf
+
+    print("\n== Hugging Face id scan on a generated 1 M-line tree")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        nlines = make_hf_tree(root)
+        files = sorted(root.rglob("*.py"))
+        texts = [p.read_text(encoding="utf-8") for p in files]
+        hf._near_org.cache_clear()
+        t = time.perf_counter()
+        hits = [h for text in texts for h in hf.scan_text(text, ".py")]
+        dt = time.perf_counter() - t
+        print(f"scan_text over {len(files):,} files, {nlines:,} lines: {dt:.2f} s, {len(hits):,} look-alike ids "
+              f"(orgs: {', '.join(sorted({h.org for h in hits}))})")
+        exe = [sys.executable, "-c", "import sys; from mlwarden_hooks.check_typosquats import main; "
+               "sys.exit(main(sys.argv[1:]))"]
+        t = time.perf_counter()
+        subprocess.run([*exe, "--no-pip-config", "--format", "json", "."], capture_output=True, cwd=root,
+                       check=False)
+        print(f"check-typosquats on the tree (whole process, walk + read + scan): {time.perf_counter() - t:.2f} s")
+
+
 TWYN_SNIPPET = """
 import datetime, json, sys
 from twyn.main import check_dependencies
@@ -133,8 +182,12 @@ def main() -> int:
     ap.add_argument("--sample", type=int, default=50_000)
     ap.add_argument("--twyn-python", type=Path, default=None,
                     help="python of a virtualenv with twyn installed, to compare on the same names")
+    ap.add_argument("--hf-scan-only", action="store_true", help="only the Hugging Face id scan figure")
     args = ap.parse_args()
     rng = random.Random(1234)
+    if args.hf_scan_only:
+        hf_scan_bench()
+        return 0
 
     print("== data")
     t0 = time.perf_counter()
@@ -268,6 +321,7 @@ def main() -> int:
     scores = [m.score for m in (eng.best(n) for n in typos_1k) if m is not None]
     if scores:
         print(f"\nmedian score of one-edit typos of popular names: {statistics.median(scores):.2f}")
+    hf_scan_bench()
     return 0
 
 

@@ -11,6 +11,8 @@ Files under ``mlwarden/data/``:
                             secondary-index names that must not be resolved from the public index.
 * ``allowlist_pairs.txt``   name<TAB>target<TAB>reason: legitimate projects close to a popular one.
 * ``hf_orgs.txt``           kind<TAB>org: popular official Hugging Face organisations and re-uploaders.
+* ``hf_orgs_popular.tsv``   org<TAB>weight<TAB>...: real organisations and users referenced by popular ML
+                            packages (``scripts/harvest_hf_orgs.py``).
 
 The binary formats are plain little-endian arrays behind a one-line JSON header, read with ``array``:
 no pickle, no code.
@@ -329,4 +331,23 @@ def hf_orgs() -> dict[str, tuple[str, str]]:
         org = org.strip()
         if org:
             out[org.lower()] = (kind.strip(), org)
+    return out
+
+
+@lru_cache(maxsize=1)
+def hf_orgs_popular() -> dict[str, tuple[str, int, int]]:
+    """lowercased org -> (spelling, popularity weight, source packages) from ``hf_orgs_popular.tsv``
+    (the harvested snapshot of organisations and users that popular ML packages reference)."""
+    out: dict[str, tuple[str, int, int]] = {}
+    try:
+        lines = _read_lines("hf_orgs_popular.tsv")
+    except FileNotFoundError:
+        return out
+    for line in lines:
+        parts = line.split("\t")
+        if len(parts) >= 5 and parts[0].strip():
+            try:
+                out[parts[0].strip().lower()] = (parts[0].strip(), int(parts[1]), int(parts[4]))
+            except ValueError:
+                continue
     return out

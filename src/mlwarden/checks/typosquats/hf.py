@@ -1,34 +1,54 @@
 """Hugging Face ids (``org/name``) in code and config whose organisation imitates a popular one.
 
 A light, precise scan: regular expressions over the text (string literals next to hub calls in Python and
-notebooks, hub-ish keys in YAML/JSON/TOML/INI). Nothing is imported, parsed as code or executed."""
+notebooks, hub-ish keys in YAML/JSON/TOML/INI). Nothing is imported, parsed as code or executed.
+
+Speed: one whole-file pass finds every quoted ``org/name`` literal; the organisation of each is judged
+once per run (cached) against the bundled organisations, and only for the rare look-alike does the scan
+find its line and look for a hub call around it. A file without a ``/`` is not scanned at all.
+
+Which organisations are real: ``hf_orgs.txt`` (curated official publishers and re-uploaders) and
+``hf_orgs_popular.tsv`` (a snapshot of the organisations and users that popular ML packages reference,
+with a popularity weight, built by ``scripts/harvest_hf_orgs.py``). An organisation in either list is never
+reported, unless it is a rare one in the snapshot (weight at most ``RARE_WEIGHT``) that is one edit away
+from an organisation at least ``RARE_RATIO`` times more popular (a typo that made it into someone's docs).
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from mlwarden.checks.typosquats import data as _data
 from mlwarden.checks.typosquats.text import damerau, skeleton, unseparated
 
 HF_SUFFIXES = (".py", ".ipynb", ".yaml", ".yml", ".json", ".toml", ".cfg")
 MAX_BYTES = 8 * 1024 * 1024
+# organisations of the snapshot with at least this weight are targets a squatter would imitate
+TARGET_WEIGHT = 40
+RARE_WEIGHT = 20
+RARE_RATIO = 25
 
 _ID = r"(?P<org>[A-Za-z0-9][A-Za-z0-9._-]{1,95})/(?P<repo>[A-Za-z0-9][A-Za-z0-9._-]{0,95})"
 # a quoted id (also inside a JSON string of a notebook, where quotes are escaped)
-_QUOTED = re.compile(r"""(?P<q>\\?["'])""" + _ID + r"(?P=q)")
+_QUOTED = re.compile(r"""(?P<q>["']|\\["'])""" + _ID + r"(?P=q)")
 # hub calls and keys that take a repo id
-_CONTEXT = re.compile(
+CONTEXT_RE = re.compile(
     r"from_pretrained|pipeline\s*\(|hf_hub_download|snapshot_download|hf_hub_url|load_dataset|"
     r"repo_id|model_id|model_name|name_or_path|base_model|tokenizer_name|dataset_name|hub_model_id|"
     r"SentenceTransformer|CrossEncoder|create_model|hf_hub:|HfApi|InferenceClient|AutoModel|AutoTokenizer|"
     r"AutoProcessor|AutoConfig|checkpoint|pretrained|\bmodel\s*[=:]|\"model\"\s*:|\bdataset\s*[=:]",
     re.IGNORECASE)
+_CONTEXT = CONTEXT_RE  # the old name
 # unquoted YAML / INI values: key: org/name
 _KEYED = re.compile(
-    r"^\s*-?\s*[\"']?(?P<key>[A-Za-z_.-]*(?:model|repo|dataset|tokenizer|checkpoint|pretrained|"
-    r"name_or_path)[A-Za-z_.-]*)[\"']?\s*[:=]\s*[\"']?" + _ID + r"[\"']?\s*(?:#.*)?$", re.IGNORECASE)
+    r"^[ \t]*-?[ \t]*[\"']?(?P<key>[A-Za-z_.-]*(?:model|repo|dataset|tokenizer|checkpoint|pretrained|"
+    r"name_or_path)[A-Za-z_.-]*)[\"']?[ \t]*[:=][ \t]*[\"']?" + _ID + r"[\"']?[ \t]*(?:#.*)?$",
+    re.IGNORECASE | re.MULTILINE)
+_KEYED_SUFFIXES = (".yaml", ".yml", ".toml", ".cfg")
+_LONG_LINE = 20000  # a longer physical line is a compact JSON/notebook: its escaped "\n" split lines
 
 _AFFIX_WORDS = ("official", "real", "verified", "original", "hf", "org", "inc", "team", "ai", "models",
                 "hub", "huggingface")
@@ -45,70 +65,152 @@ class HfHit:
     score: float
 
 
+@dataclass(frozen=True)
+class _Orgs:
+    known: dict[str, int]  # lowercased org -> weight (curated ones: at least TARGET_WEIGHT)
+    targets: tuple[tuple[str, str, str, str, int], ...]  # (low, spelling, unseparated, skeleton, weight)
+
+
+@lru_cache(maxsize=1)
+def _orgs() -> _Orgs:
+    curated = _data.hf_orgs()
+    popular = _data.hf_orgs_popular()
+    known: dict[str, int] = {low: w for low, (_, w, _) in popular.items()}
+    spelling = {low: s for low, (s, _, _) in popular.items()}
+    # a target is referenced by two packages at least (one package's test fixtures name made-up orgs)
+    is_target = {low for low, (_, w, pkgs) in popular.items() if w >= TARGET_WEIGHT and pkgs >= 2}
+    for low, (_, org) in curated.items():
+        known[low] = max(known.get(low, 0), TARGET_WEIGHT)
+        spelling[low] = org
+        is_target.add(low)
+    targets = tuple(sorted(
+        ((low, spelling[low], unseparated(low.replace("_", "-").replace(".", "-")), skeleton(spelling[low]),
+          known[low]) for low in is_target if len(low) >= 4),
+        key=lambda t: (-t[4], t[0])))
+    return _Orgs(known, targets)
+
+
+@lru_cache(maxsize=4096)
 def _near_org(org: str) -> tuple[str, str, float] | None:
-    orgs = _data.hf_orgs()
+    """(imitated org, kind, score) when ``org`` looks like a popular organisation it is not."""
+    orgs = _orgs()
     low = org.lower()
-    if low in orgs:
+    own = orgs.known.get(low, 0)
+    if own > RARE_WEIGHT:
         return None
     best: tuple[str, str, float] | None = None
+    best_w = 0
 
-    def offer(t: str, kind: str, score: float) -> None:
-        nonlocal best
-        if best is None or score > best[2]:
-            best = (orgs[t][1], kind, score)
+    def offer(spelling: str, kind: str, score: float, weight: int) -> None:
+        nonlocal best, best_w
+        if best is None or (score, weight) > (best[2], best_w):
+            best, best_w = (spelling, kind, score), weight
 
     un, sk = unseparated(low.replace("_", "-").replace(".", "-")), skeleton(org)
-    for t in orgs:
-        if len(t) < 4:
+    for t, spelling, t_un, t_sk, weight in orgs.targets:
+        if t == low:
             continue
-        if un == unseparated(t):
-            offer(t, "separator", 0.95)
-        elif sk == skeleton(orgs[t][1]):
-            offer(t, "homoglyph", 1.0)
+        if own and weight < RARE_RATIO * own:
+            continue  # a real organisation of the snapshot, not far less popular than this target
+        if un == t_un:
+            offer(spelling, "separator", 0.95, weight)
+        elif sk == t_sk:
+            offer(spelling, "homoglyph", 1.0, weight)
         elif len(t) >= 5 and abs(len(t) - len(low)) <= 2:
             d = damerau(low, t, 2)
             if d == 1:
-                offer(t, "edit-distance-1", 0.9)
-            elif d == 2 and len(t) >= 9:
-                offer(t, "edit-distance-2", 0.7)
-        if len(t) >= 5 and (low.startswith(t) or low.endswith(t)) and low != t:
+                offer(spelling, "edit-distance-1", 0.9, weight)
+            elif d == 2 and len(t) >= 9 and not own:
+                offer(spelling, "edit-distance-2", 0.7, weight)
+        if not own and len(t) >= 5 and (low.startswith(t) or low.endswith(t)) and low != t:
             rest = (low[len(t):] if low.startswith(t) else low[: -len(t)]).strip("-_.")
             if rest in _AFFIX_WORDS:
-                offer(t, "affix", 0.8)
+                offer(spelling, "affix", 0.8, weight)
+    if own and best is not None and best[1] not in ("edit-distance-1", "homoglyph", "separator"):
+        return None
     return best
 
 
+def _line_bounds(text: str, pos: int) -> tuple[int, int, int]:
+    """(line number, start of the physical line, start of the logical line) of ``pos``; in a compact
+    JSON line an escaped ``\\n`` also ends a logical line."""
+    start = text.rfind("\n", 0, pos) + 1
+    lineno = text.count("\n", 0, start) + 1
+    logical = start
+    end = text.find("\n", pos)
+    if (end if end >= 0 else len(text)) - start > _LONG_LINE:
+        esc = text.rfind("\\n", start, pos)
+        if esc >= 0:
+            logical = esc + 2
+    return lineno, start, logical
+
+
+def _logical_lines_before(text: str, logical: int, physical: int, count: int) -> list[str]:
+    """Up to ``count`` logical lines before the one starting at ``logical`` (nearest first)."""
+    out: list[str] = []
+    end = logical
+    compact = logical != physical or (text.find("\n", logical) - physical > _LONG_LINE)
+    sep = "\\n" if compact else "\n"
+    floor = physical if compact else 0
+    while len(out) < count and end > floor:
+        stop = end - len(sep)
+        if stop < floor:
+            break
+        begin = text.rfind(sep, floor, stop)
+        begin = floor if begin < 0 else begin + len(sep)
+        if stop - begin <= _LONG_LINE:
+            out.append(text[begin:stop])
+        else:
+            out.append("")
+        end = begin
+    return out
+
+
+def _in_context(text: str, pos: int, logical: int, physical: int) -> bool:
+    """A hub call on the id's own line, or an open call on one of the two lines before it."""
+    nl = text.find("\n", pos)
+    line_end = len(text) if nl < 0 else nl
+    if logical != physical or line_end - physical > _LONG_LINE:
+        esc = text.find("\\n", pos, line_end)
+        line_end = line_end if esc < 0 else esc
+    if CONTEXT_RE.search(text, logical, line_end) is not None:
+        return True
+    for prev in _logical_lines_before(text, logical, physical, 2):
+        if CONTEXT_RE.search(prev) is not None:
+            return prev.count("(") > prev.count(")")
+    return False
+
+
 def scan_text(text: str, suffix: str) -> Iterator[HfHit]:
-    """Hub ids in ``text`` whose organisation imitates a popular one."""
-    seen: set[tuple[int, int]] = set()
-    last_context = -10
-    for lineno, physical in enumerate(text.splitlines(), 1):
-        # a compact notebook/JSON file keeps its code on one physical line: scan its escaped lines
-        pieces = [physical] if len(physical) <= 20000 else physical.split("\\n")
-        offset = 0
-        for line in pieces:
-            base = offset
-            offset += len(line) + 2
-            if len(line) > 20000:
+    """Hub ids in ``text`` whose organisation imitates a popular one, in file order."""
+    if "/" not in text:
+        return
+    hits: dict[tuple[int, int], HfHit] = {}
+    for m in _QUOTED.finditer(text):
+        org = m.group("org")
+        if org.startswith(".") or ".." in org:
+            continue
+        near = _near_org(org)
+        if near is None:
+            continue
+        pos = m.start("org")
+        lineno, physical, logical = _line_bounds(text, pos)
+        if not _in_context(text, pos, logical, physical):
+            continue
+        col = pos - physical + 1
+        hits.setdefault((lineno, col), HfHit(lineno, col, org, m.group("repo"), near[0], near[1], near[2]))
+    if suffix in _KEYED_SUFFIXES:
+        for km in _KEYED.finditer(text):
+            org = km.group("org")
+            if org.startswith(".") or ".." in org:
                 continue
-            here = _CONTEXT.search(line) is not None
-            if here:
-                # a call left open carries its context to the next lines (a wrapped argument list)
-                last_context = lineno if line.count("(") > line.count(")") else -10
-            if "/" not in line:
+            near = _near_org(org)
+            if near is None:
                 continue
-            found: list[tuple[int, str, str]] = []
-            if here or lineno - last_context <= 2:
-                for m in _QUOTED.finditer(line):
-                    found.append((base + m.start("org") + 1, m.group("org"), m.group("repo")))
-            if suffix in (".yaml", ".yml", ".toml", ".cfg"):
-                km = _KEYED.match(line)
-                if km:
-                    found.append((base + km.start("org") + 1, km.group("org"), km.group("repo")))
-            for col, org, repo in found:
-                if (lineno, col) in seen or org.startswith(".") or ".." in org:
-                    continue
-                seen.add((lineno, col))
-                near = _near_org(org)
-                if near is not None:
-                    yield HfHit(lineno, col, org, repo, near[0], near[1], near[2])
+            pos = km.start("org")
+            lineno, physical, _ = _line_bounds(text, pos)
+            col = pos - physical + 1
+            hits.setdefault((lineno, col),
+                            HfHit(lineno, col, org, km.group("repo"), near[0], near[1], near[2]))
+    for key in sorted(hits):
+        yield hits[key]
