@@ -161,9 +161,12 @@ def finish(ctx: Any, checks: Sequence[str], findings: list[Finding], general: Ma
     ``on_report`` (used by ``mlwarden scan``) gets the final Report after the main output is written, to
     write further reports from the same suppressed, sorted findings."""
     from mlwarden.core import suppress
+    from mlwarden.core.refine import refine
     from mlwarden.formats import Report, get
 
     cfg = ctx.config
+    role_of = getattr(ctx, "role", None)
+    findings = refine(findings, role_of)  # roles and one finding per problem (core.refine)
     kept = suppress.apply(findings, cfg.suppressions, root=ctx.root,
                           config_path=ctx.display(cfg.path) if cfg.path else None)
     ordered = sort_findings(kept)

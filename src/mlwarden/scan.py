@@ -179,6 +179,7 @@ class Outcome:
     meta: dict[str, Any] = field(default_factory=dict)
     rewritten: list[str] = field(default_factory=list)
     rules: list[Any] = field(default_factory=list)
+    roles: Any = None  # the run's core.roles.RoleMap
 
 
 def build_parser() -> Any:
@@ -262,6 +263,11 @@ def run_checks(names: Sequence[str], paths: Sequence[str], root: Path, cfg: Any,
     out = Outcome(rules=list(CORE_RULES))
     exclude = tuple(general["exclude"])
     walk = _Walk(root, exclude, use_git=True)
+    from mlwarden.checks.base import role_root
+    from mlwarden.core.roles import RoleMap
+
+    roles = RoleMap.from_config(role_root(root, paths), cfg)  # one role decision per path for the run
+    out.roles = roles
     bar = _Progress(bool(scan_opts.get("progress", True)))
     for i, name in enumerate(names, 1):
         try:
@@ -277,7 +283,7 @@ def run_checks(names: Sequence[str], paths: Sequence[str], root: Path, cfg: Any,
             continue
         label = f"[{i}/{len(names)}] {name}: "
         ctx = ScanContext(paths=list(paths), root=root, config=cfg, options={**general, **own},
-                          exclude=exclude, walk=walk, progress_bar=bar, label=label)
+                          exclude=exclude, walk=walk, progress_bar=bar, label=label, roles=roles)
         ctx.progress("running")
         try:
             found = list(check.run(ctx))
@@ -339,7 +345,8 @@ def _main(argv: list[str]) -> int:
     out.meta["scan"] = {"checks": out.ran, "skipped": dict(sorted(out.skipped.items())),
                         "errors": dict(sorted(out.errors.items()))}
     ctx = Context(paths=paths, root=root, config=cfg, options=dict(general),
-                  exclude=tuple(general["exclude"]), notes=out.notes, meta=out.meta, rewritten=out.rewritten)
+                  exclude=tuple(general["exclude"]), notes=out.notes, meta=out.meta, rewritten=out.rewritten,
+                  roles=out.roles)
     writer = _ReportWriter(general, scan_opts)
     # Under GitHub Actions the text report and the notes carry scanned content (paths, names) that could
     # hold workflow commands ("\n::error::..."): stop command processing around them, then print our own

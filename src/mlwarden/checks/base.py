@@ -9,12 +9,28 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from mlwarden.core.config import Config
 from mlwarden.core.files import Matcher, iter_files, relpath
-from mlwarden.core.findings import Finding, Rule
+from mlwarden.core.findings import Finding, Rule, Severity
 from mlwarden.core.options import Option
+
+if TYPE_CHECKING:
+    from mlwarden.core.roles import Role
+
+
+def role_root(root: Path, paths: Sequence[str]) -> Path:
+    """The folder roles are decided from: the run's root, or the one directory scanned when it lies
+    outside the root (``mlwarden scan /elsewhere/repo``)."""
+    if len(paths) == 1:
+        p = Path(paths[0])
+        if p.is_dir():
+            try:
+                p.resolve().relative_to(root.resolve())
+            except (ValueError, OSError):
+                return p.resolve()
+    return root
 
 
 @dataclass
@@ -30,6 +46,23 @@ class Context:
     meta: dict[str, Any] = field(default_factory=dict)  # extra report data (e.g. database used)
     rewritten: list[str] = field(default_factory=list)  # files a fix rewrote (exit 1 like a formatter)
     use_git: bool = True
+    roles: Any = None  # core.roles.RoleMap of the run, built on first use (scan shares one)
+
+    def role(self, path: Path | str) -> Role:
+        """The role of a file (core.roles): install, library, example, dev, test, vendored, generated."""
+        if self.roles is None:
+            from mlwarden.core.roles import RoleMap
+
+            self.roles = RoleMap.from_config(role_root(self.root, self.paths), self.config)
+        role: Role = self.roles.role(self.display(path) if isinstance(path, Path) else path)
+        return role
+
+    def role_severity(self, severity: Severity, path: Path | str,
+                      rule: Rule | None = None) -> Severity | None:
+        """``severity`` adjusted for the role of ``path`` (None: not reported there), see roles.adjust."""
+        from mlwarden.core.roles import adjust
+
+        return adjust(severity, self.role(path), rule)
 
     def opt(self, name: str) -> Any:
         return self.options[name]

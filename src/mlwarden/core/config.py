@@ -12,6 +12,9 @@ Layout::
     reason = "dev tools float"   # required
     expires = 2027-01-31         # optional; an expired entry is itself reported
 
+    [tool.mlwarden.roles]        # file roles (core.roles): glob = role, first match wins
+    "scripts/deploy/**" = "install"
+
     [tool.mlwarden.check-pins]   # one table per check; keys are that check's options
     trusted-indexes = ["https://download.pytorch.org/whl/cu121"]
 
@@ -51,6 +54,7 @@ class Config:
     general: dict[str, Any] = field(default_factory=dict)
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
     suppressions: tuple[Suppression, ...] = ()
+    roles: tuple[tuple[str, Any], ...] = ()  # [tool.mlwarden] roles: (glob, core.roles.Role), in order
 
     @property
     def origin(self) -> str:
@@ -137,6 +141,16 @@ def load_config(
             cfg.checks[key] = dict(value)
         elif key == "suppress":
             cfg.suppressions = _suppressions(value, path, keyname("suppress"))
+        elif key == "roles":
+            from mlwarden.core.roles import parse_overrides
+
+            if not isinstance(value, dict):
+                raise ConfigError(f"{keyname('roles')} must be a table of \"glob\" = \"role\"",
+                                  path=str(path))
+            try:
+                cfg.roles = parse_overrides(value, keyname("roles"))
+            except ConfigError as exc:
+                raise ConfigError(str(exc), path=str(path)) from None
         elif key in general_keys:
             cfg.general[key] = value
         else:

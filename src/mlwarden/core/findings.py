@@ -50,6 +50,11 @@ class Rule:
     help: str
     cwe: tuple[int, ...] = ()
     check: str = ""
+    # severity per file role, overriding core.roles.adjust: (("test", None),) = not reported in tests
+    role_severity: tuple[tuple[str, Severity | None], ...] = ()
+    # ids or slugs of rules this one makes redundant for the same subject on the same line: the other
+    # finding is folded into this one (core.merge)
+    supersedes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not (len(self.id) == 6 and self.id.startswith("MLW") and self.id[3:].isdigit()):
@@ -68,6 +73,8 @@ class Finding:
     column: int | None = None
     hint: str = ""
     data: Mapping[str, Any] = field(default_factory=dict)
+    # the file's role (core.roles.Role value); None until the check or the core sets it
+    role: str | None = None
 
     @property
     def id(self) -> str:

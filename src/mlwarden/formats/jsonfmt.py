@@ -14,6 +14,8 @@ def finding_dict(f: Any) -> dict[str, Any]:
         "line": f.line, "column": f.column if f.line is not None else None,
         "message": f.message, "hint": f.hint,
     }
+    if f.role:
+        d["role"] = f.role
     if f.data:
         d["data"] = dict(f.data)
     return d

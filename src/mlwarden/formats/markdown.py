@@ -39,6 +39,8 @@ def _location(f: Any) -> str:
     loc = escape(f.path)
     if f.line is not None:
         loc += f":{f.line}"
+    if f.role and f.role != "install":
+        loc += f" ({escape(f.role)})"
     return loc
 
 

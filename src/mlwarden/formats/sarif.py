@@ -64,6 +64,8 @@ def _result(f: Finding, index: int) -> dict[str, Any]:
         "locations": [{"physicalLocation": physical}],
         "properties": {"severity": f.level.label, "security-severity": f.level.security_severity},
     }
+    if f.role:
+        result["properties"]["role"] = f.role
     if f.data:
         result["properties"]["data"] = json.loads(json.dumps(dict(f.data), default=str))
     return result

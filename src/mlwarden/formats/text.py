@@ -1,4 +1,5 @@
-"""Default format: one line per finding, ``path:line:col: MLW301 unpinned [high] message``."""
+"""Default format: one line per finding, ``path:line:col: MLW301 unpinned [high] message``; the file's role
+is shown after the message when it is not ``install`` (``[role: test]``)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ def render(report: Report) -> str:
         if report.color:
             tag = f"{_COLORS[sev]}{tag}\x1b[0m"
         line = f"{loc}: {f.id} {f.slug} {tag} {printable(f.message)}"
+        if f.role and f.role != "install":  # the default role is not repeated on every line
+            line += f" [role: {f.role}]"
         if f.hint:
             line += f" (fix: {printable(f.hint)})"
         lines.append(line)

@@ -35,6 +35,8 @@ READERS: list[tuple[str, tuple[str, ...], str]] = [
     ("pdm.lock", ("pdm.lock",), "mlwarden.sources.pdmlock:read"),
     ("pylock", ("pylock.toml", "pylock.*.toml"), "mlwarden.sources.pylock:read"),
     ("pyproject", ("pyproject.toml",), "mlwarden.sources.pyproject:read"),
+    ("setup.py", ("setup.py",), "mlwarden.sources.setuppy:read"),
+    ("setup.cfg", ("setup.cfg",), "mlwarden.sources.setuppy:read_cfg"),
     ("conda", ("environment.yml", "environment.yaml", "environment*.yml", "environment*.yaml",
                "conda*.yml", "conda*.yaml"), "mlwarden.sources.conda:read"),
     ("requirements", ("requirements*.txt", "requirements*.in", "requirements*.pip", "constraints*.txt",

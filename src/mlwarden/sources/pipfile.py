@@ -149,6 +149,8 @@ def _spec(value: str) -> tuple[str, str | None]:
         return "", None
     if re.fullmatch(r"===?\s*[^,;*\s]+", v):
         return v, v.lstrip("=").strip()
+    if re.fullmatch(r"\d[\w.+!-]*(\.\*)?", v):  # pipenv reads a bare "1.7.4" as "==1.7.4"
+        return f"=={v}", (None if v.endswith("*") else v)
     return v, None
 
 

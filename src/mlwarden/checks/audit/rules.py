@@ -21,7 +21,8 @@ CANNOT_AUDIT = Rule(
     "MLW603", "cannot-audit", Severity.MEDIUM, "Dependency that cannot be audited",
     "Without one exact version (an `==` pin with no wildcard, `===`, a lock entry, or a wheel URL whose "
     "file name carries the version) there is no release to look up, so this dependency was not checked "
-    "against any advisory. Pin it (or audit the lock file that pins it).", cwe=(1357,), check=_C)
+    "against any advisory. Pin it (or audit the lock file that pins it).", cwe=(1357,), check=_C,
+    role_severity=(("library", Severity.INFO),))  # a published package's ranges: its users' locks pin
 IGNORE_EXPIRED = Rule(
     "MLW604", "vuln-ignore-expired", Severity.MEDIUM, "An advisory ignore has expired",
     "An `ignore` entry of `[tool.mlwarden.audit-deps]` is past its `until` date, so the advisory is "

@@ -66,6 +66,8 @@ class CheckPins(Check):
                 continue
             seen.add(display)
             manifests.append(read_one(f, display))
+        for m in manifests:  # the file's role (core.roles) words the hints; the core sets severities
+            _set_roles(ctx, m)
         # pip's hash-checking mode spans a file and its includes, whichever of them is checked first
         hash_mode: set[str] = set()
         requirements = [m for m in manifests if not m.meta.get("unreadable")
@@ -95,6 +97,13 @@ class CheckPins(Check):
             else:
                 done.add(display)
                 yield from _other_format(ctx, manifest, options)
+
+
+def _set_roles(ctx: Context, manifest: Manifest) -> None:
+    if "role" not in manifest.meta:
+        manifest.meta["role"] = ctx.role(manifest.path).value
+    for inc in manifest.included:
+        _set_roles(ctx, inc)
 
 
 def _other_format(ctx: Context, manifest: Manifest, options: dict[str, Any]) -> Iterator[Finding]:

@@ -9,7 +9,9 @@ Severity policy (a security engineer's defaults):
 * ``unpinned``: high in requirements files and conda ``pip:`` blocks (what gets installed); medium in
   constraints files; informational in pip-compile inputs (``*.in``) and in a library's
   ``[project.dependencies]`` (ranges are expected there, the lock pins); low for other declarations
-  that a lock file pins (an application's pyproject, Pipfile).
+  that a lock file pins (an application's pyproject, Pipfile); medium for a deliberate minor pin
+  (``==X.Y.*``, ``~=X.Y.Z``). The file's role (``core.roles``) then applies: library declarations are
+  info (and their hint does not ask for a pin), example/dev/test/vendored files one level lower.
 * ``missing-hash``: only for entries that can carry a hash (requirements and constraints lines, conda
   ``pip:`` lines); high when the file has any hash, sets ``--require-hashes``, is installed together
   with hashed files (``manifest.meta["hash_mode"]``, pip's hash-checking mode covers the whole install)
@@ -86,6 +88,20 @@ def exact_pin(dep: Dependency) -> bool:
     return False
 
 
+def minor_series(spec: str) -> str | None:
+    """The series of a deliberate minor pin: ``==X.Y.*`` (or ``~=X.Y.Z``, which allows X.Y.Z and later
+    X.Y releases only), else None."""
+    parts = [p.strip() for p in spec.split(",") if p.strip()]
+    if len(parts) != 1:
+        return None
+    p = parts[0].replace(" ", "")
+    m = re.fullmatch(r"==(\d+(?:\.\d+)+)\.\*", p)
+    if m:
+        return m.group(1) + ".*"
+    m = re.fullmatch(r"~=(\d+\.\d+)\.\d+", p)
+    return m.group(1) + ".*" if m else None
+
+
 def unpinned_severity(dep: Dependency, manifest: Manifest) -> Severity:
     if dep.kind == "pyproject":
         return Severity.INFO if manifest.is_library else Severity.LOW
@@ -93,8 +109,8 @@ def unpinned_severity(dep: Dependency, manifest: Manifest) -> Severity:
         return Severity.LOW
     if is_input_file(manifest):
         return Severity.INFO
-    if dep.kind == "constraint":
-        return Severity.MEDIUM
+    if dep.kind == "constraint" or minor_series(dep.specifier):
+        return Severity.MEDIUM  # a deliberate minor pin is not the same as no version at all
     return Severity.HIGH
 
 
@@ -157,8 +173,16 @@ def dependency_findings(dep: Dependency, manifest: Manifest, options: Mapping[st
     if not special and dep.kind != "conda" and not exact_pin(dep):
         spec = dep.specifier.strip()
         what = f"'{spec}'" if spec else "no version constraint"
-        yield f(UNPINNED, f"{label} is not pinned to one exact version ({what})",
-                f"pin it: {dep.name}==<version>", unpinned_severity(dep, manifest), specifier=spec)
+        series = minor_series(spec)
+        if series:
+            what += f": a deliberate pin to the {series} series, but any new release in it installs"
+        if manifest.meta.get("role") == "library" or (manifest.is_library and dep.kind == "pyproject"):
+            hint = ("nothing to change here: a published package declares ranges; the application that "
+                    "installs it pins exact versions in its lock or requirements file")
+        else:
+            hint = f"pin it: {dep.name}==<version>"
+        yield f(UNPINNED, f"{label} is not pinned to one exact version ({what})", hint,
+                unpinned_severity(dep, manifest), specifier=spec)
 
     # VCS
     if dep.vcs and dep.kind != "lock" and not vcs_pinned(dep):

@@ -67,7 +67,7 @@ def check_manifest(manifest: Manifest, options: Mapping[str, Any]) -> Iterator[F
             continue
         own = _is_project_itself(dep)
         for f in dependency_findings(dep, manifest, options):
-            if dep.kind == "lock" and f.rule is UNPINNED:
+            if dep.kind == "lock" and f.rule is UNPINNED and not _lock_without_version(dep, manifest):
                 continue
             if own and f.rule in (EDITABLE, LOCAL_PATH):
                 continue
@@ -83,6 +83,12 @@ def check_manifest(manifest: Manifest, options: Mapping[str, Any]) -> Iterator[F
             if f.rule not in (UNPINNED, MISSING_HASH):
                 yield f
     yield from _duplicates(manifest)
+
+
+def _lock_without_version(dep: Dependency, manifest: Manifest) -> bool:
+    """A Pipfile.lock entry whose "version" is "*" (or missing) pins nothing: pipenv installs the newest."""
+    return manifest.format == "Pipfile.lock" and dep.version is None and not (
+        dep.vcs or dep.url or dep.local_path or dep.editable)
 
 
 def _is_project_itself(dep: Dependency) -> bool:
@@ -247,8 +253,10 @@ def _duplicates(m: Manifest) -> Iterator[Finding]:
         if not dep.normalized:
             continue
         if dep.kind == "lock":
+            # Pipfile.lock's default and develop sections are two installs: one package in both is not
+            # listed twice
             key: tuple[Any, ...] = ("lock", dep.normalized, dep.version, dep.index, dep.url, dep.local_path,
-                                    dep.marker or "")
+                                    dep.marker or "", dep.extra.get("section"))
         elif dep.kind == "conda-pip":
             continue  # checked with the requirements rules
         else:

@@ -9,17 +9,23 @@ UNPINNED = Rule("MLW301", "unpinned", Severity.HIGH, "Dependency not pinned to o
                 "Only `==VERSION` (no wildcard) or `===VERSION` pins one release; anything else lets the "
                 "resolver pick a new, possibly malicious, release at install time. Pin with `==` "
                 "(and hashes).",
-                cwe=(1357, 829), check=_C)
+                cwe=(1357, 829), check=_C,
+                # a published package's declarations are ranges by design (core.roles)
+                role_severity=(("library", Severity.INFO),),
+                # a hash, an advisory lookup and an SBOM version all need a pin first: one finding
+                supersedes=("missing-hash", "cannot-audit", "sbom-component-unpinned"))
 MISSING_HASH = Rule("MLW302", "missing-hash", Severity.HIGH, "Requirement without a hash",
                     "Without `--hash=sha256:...` pip accepts any file the index serves for that version. "
                     "Generate hashes (`mlwarden check-pins --fix-hashes`, `pip-compile --generate-hashes`, "
                     "`uv pip compile --generate-hashes`) and install with `--require-hashes`.",
-                    cwe=(494, 353), check=_C)
+                    cwe=(494, 353), check=_C, role_severity=(("library", Severity.INFO),))
 VCS_UNPINNED = Rule("MLW303", "vcs-unpinned", Severity.HIGH, "VCS requirement not pinned to a full commit",
                     "A branch, tag or short hash can be moved or collide; pin `@<40-hex commit>`.",
-                    cwe=(829,), check=_C)
+                    cwe=(829,), check=_C,
+                    supersedes=("missing-hash", "cannot-audit", "sbom-component-unpinned"))
 URL_NO_HASH = Rule("MLW304", "url-no-hash", Severity.HIGH, "Direct URL requirement without a hash",
-                   "The file behind a URL can change; add `#sha256=<hex>` or `--hash`.", cwe=(494,), check=_C)
+                   "The file behind a URL can change; add `#sha256=<hex>` or `--hash`.", cwe=(494,), check=_C,
+                   supersedes=("missing-hash",))
 INSECURE_TRANSPORT = Rule("MLW305", "insecure-transport", Severity.HIGH,
                           "Plain-text transport (http, git, svn)",
                           "Anyone on the network path can swap packages fetched over http://, git:// or "
@@ -47,10 +53,11 @@ DUPLICATE_NAME = Rule("MLW311", "duplicate-name", Severity.MEDIUM, "Package list
                       check=_C)
 EDITABLE = Rule("MLW312", "editable", Severity.MEDIUM, "Editable install (-e)",
                 "Editable installs are not pinned and cannot carry hashes; use them in development only.",
-                cwe=(829,), check=_C)
+                cwe=(829,), check=_C, supersedes=("missing-hash", "cannot-audit", "sbom-component-unpinned"))
 LOCAL_PATH = Rule("MLW313", "local-path", Severity.LOW, "Local path requirement",
                   "A local path is whatever the directory holds at install time; pin a built artifact with a "
-                  "hash for reproducible installs.", check=_C)
+                  "hash for reproducible installs.", check=_C,
+                  supersedes=("missing-hash", "cannot-audit", "sbom-component-unpinned"))
 CONDA_UNPINNED = Rule("MLW314", "conda-unpinned", Severity.HIGH, "Conda package not pinned",
                       "Pin conda packages with `name=VERSION=BUILD` or `name==VERSION`.", cwe=(1357,),
                       check=_C)

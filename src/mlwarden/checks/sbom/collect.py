@@ -418,6 +418,7 @@ def add_component(inv: Inventory, comp: Component) -> None:
 
 _PACKAGE_MANAGERS = {"uv.lock": "uv", "poetry.lock": "poetry", "Pipfile.lock": "pipenv", "Pipfile": "pipenv",
                      "pdm.lock": "pdm", "pylock": "pip", "pyproject": "pip", "requirements": "pip",
+                     "setup.py": "pip", "setup.cfg": "pip",
                      "conda": "conda"}
 _LOCK_FORMATS = ("uv.lock", "poetry.lock", "Pipfile.lock", "pdm.lock", "pylock")
 
