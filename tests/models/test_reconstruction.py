@@ -251,3 +251,151 @@ def test_plain_state_with_ordinary_dunders_is_not_a_plant(tmp_path: Path) -> Non
         + b"sssb."
     )
     assert _scan(tmp_path, "w.pkl", data) == []
+
+
+# ---- trust what the project declares, and only that ----------------------------------------------------
+def _bert_object() -> bytes:
+    """What torch.save(model) writes for a transformers module: NEWOBJ of its class, then its state."""
+    return (
+        proto(2)
+        + _newobj("transformers.models.bert.configuration_bert", "BertConfigFromTheFuture")
+        + b"}"
+        + su("hidden_size")
+        + b"K\x08sb."
+    )
+
+
+def _json_findings(capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
+    import json
+
+    out = json.loads(capsys.readouterr().out)
+    findings: list[dict[str, object]] = out["findings"]
+    return findings
+
+
+@pytest.mark.parametrize(
+    ("manifest", "text"),
+    [
+        ("pyproject.toml", '[project]\nname = "app"\nversion = "1"\ndependencies = ["transformers>=4"]\n'),
+        ("requirements.txt", "transformers==4.46.0\n"),
+        ("uv.lock", 'version = 1\n[[package]]\nname = "transformers"\nversion = "4.46.0"\n'),
+    ],
+)
+def test_objects_of_declared_packages_are_info(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    manifest: str,
+    text: str,
+) -> None:
+    from mlwarden_hooks.scan_models import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "model.pt").write_bytes(_bert_object())
+    # no manifest: strict (medium, the hook fails)
+    assert main(["model.pt", "--format", "json"]) == 1
+    (f,) = _json_findings(capsys)
+    assert (f["id"], f["severity"]) == ("MLW516", "medium")
+    # the project declares transformers: an object of it is what the project already runs
+    (tmp_path / manifest).write_text(text)
+    assert main(["model.pt", "--format", "json"]) == 0
+    (f,) = _json_findings(capsys)
+    assert (f["id"], f["severity"]) == ("MLW516", "info")
+    assert "transformers is a declared dependency" in str(f["message"])
+
+
+def test_declared_packages_never_lower_calls_or_other_packages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mlwarden_hooks.scan_models import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "requirements.txt").write_text("transformers==4.46.0\n")
+    # the same package called through REDUCE with an argument stays high
+    (tmp_path / "call.pkl").write_bytes(B.reduce_call("transformers.models.bert.modeling_bert", "helper"))
+    # an object of a package the project does not depend on stays medium
+    (tmp_path / "other.pkl").write_bytes(proto(2) + _newobj("ultralytics.nn.tasks", "DetectionModelX") + b".")
+    # a lookalike module name is not the declared package
+    (tmp_path / "look.pkl").write_bytes(proto(2) + _newobj("transformers_evil.models", "Bert") + b".")
+    assert main([".", "--format", "json"]) == 1
+    sev = {str(f["path"]): (f["id"], f["severity"]) for f in _json_findings(capsys)}
+    assert sev == {
+        "call.pkl": ("MLW502", "high"),
+        "other.pkl": ("MLW516", "medium"),
+        "look.pkl": ("MLW516", "medium"),
+    }
+
+
+# ---- lz4 and zstd: decoded and scanned ------------------------------------------------------------------
+class _Evil:
+    """Pickles as a call of os.system (never unpickled here)."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, ...]:
+        import os
+
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_lz4_and_zstd_streams_are_decoded_and_scanned(tmp_path: Path) -> None:
+    pytest.importorskip("lz4")
+    pytest.importorskip("zstandard")
+    import io
+
+    import joblib
+    import numpy as np
+    import pandas as pd
+    import zstandard
+
+    marker = tmp_path / "MARKER"
+    # joblib's own lz4 dumps: a benign estimator-like dict is clean, an attack inside is critical
+    benign = tmp_path / "benign.joblib"
+    joblib.dump({"w": np.arange(1000.0), "names": ["a", "b"]}, benign, compress="lz4")
+    assert benign.read_bytes()[:4] == b"\x04\x22\x4d\x18"
+    fmt, findings = scan_file(benign, "benign.joblib")
+    assert findings == [] and fmt == "joblib"
+    evil = tmp_path / "evil.joblib"
+    joblib.dump({"w": np.arange(10.0), "x": _Evil(marker)}, evil, compress=("lz4", 3))
+    findings = scan_file(evil, "evil.joblib")[1]
+    assert ("MLW501", Severity.CRITICAL) in _rules(findings) and _globals(findings) & {"os.system", "posix.system"}
+    # pandas .pkl.zst (zstandard), benign and with a payload
+    frame = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})
+    frame.to_pickle(tmp_path / "frame.pkl.zst", compression="zstd")
+    fmt, findings = scan_file(tmp_path / "frame.pkl.zst", "frame.pkl.zst")
+    assert findings == [], [f.message for f in findings]
+    import pickle
+
+    raw = pickle.dumps({"frame": frame, "x": _Evil(marker)}, protocol=5)
+    # two zstd frames back to back: the payload is in the second
+    first = zstandard.ZstdCompressor().compress(raw[: len(raw) // 2])
+    second = zstandard.ZstdCompressor().compress(raw[len(raw) // 2 :])
+    (tmp_path / "evil.pkl.zst").write_bytes(first + second)
+    findings = scan_file(tmp_path / "evil.pkl.zst", "evil.pkl.zst")[1]
+    assert ("MLW501", Severity.CRITICAL) in _rules(findings), [f.message for f in findings]
+    # a zstd bomb stops at the cap and says so
+    bomb = zstandard.ZstdCompressor(level=3).compress(b"\x00" * (8 << 20))
+    (tmp_path / "bomb.zst").write_bytes(bomb)
+    from mlwarden.checks.models.scanner import Scanner, ScanOptions
+
+    findings = Scanner(ScanOptions(max_decompressed=1 << 20)).scan_file(tmp_path / "bomb.zst", "bomb.zst")[1]
+    assert any("limit" in f.message for f in findings)
+    del io
+    assert not marker.exists()
+
+
+def test_lz4_and_zstd_without_a_decoder_are_high(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlwarden.checks.models import lz4zstd
+
+    def missing(kind: str) -> object:
+        raise lz4zstd.MissingDecoder(kind)
+
+    monkeypatch.setattr(lz4zstd, "_decoder", missing)
+    for name, data in (
+        ("m.pkl.zst", b"\x28\xb5\x2f\xfd" + b"\x00" * 64),
+        ("m.joblib", b"\x04\x22\x4d\x18" + b"\x00" * 64),
+    ):
+        findings = _scan(tmp_path, name, data)
+        assert [(f.rule.slug, f.level) for f in findings] == [("unscannable", Severity.HIGH)], name
+        assert "mlwarden[compression]" in findings[0].message

@@ -213,6 +213,11 @@ class ScanModels(Check):
             if fmt:
                 formats[disp] = fmt
             out.extend(findings)
+        if any(f.rule.id == "MLW516" for f in out):
+            # objects of packages the project declares or locks are what it already runs: info
+            from mlwarden.checks.models import trust
+
+            out = trust.apply(out, trust.project_imports(ctx))
         ctx.meta["scan-models"] = {"scanned": len(formats), "formats": dict(sorted(formats.items()))}
         return out
 

@@ -79,6 +79,8 @@ MODEL_EXTENSIONS = frozenset(
         ".lzma",
         ".z",
         ".lz4",
+        ".zst",
+        ".zstd",
         ".7z",
         ".weights",
         ".params",
@@ -548,7 +550,7 @@ class Scanner:
                 return classify_zip([e.name for e in entries])
             except ValueError:
                 return "zip"
-        if fmt in ("gzip", "bzip2", "xz", "lzma", "zlib"):
+        if fmt in ("gzip", "bzip2", "xz", "lzma", "zlib", "lz4", "zstd"):
             inner = self._decompress(reg, fmt, 4096, partial=True)
             if inner is not None:
                 sub = sniff_region(Region(inner, 0, len(inner)), "")
@@ -620,14 +622,17 @@ class Scanner:
                 )
             elif fmt in ("tflite", "sentencepiece", "ggml"):
                 pass  # data only: flatbuffer / protobuf tables with no code path on load
-            elif fmt in ("lz4", "zstd"):
+            elif fmt in ("lz4", "zstd") and not _have_decoder(fmt):
+                # joblib and pandas decode these transparently: a pickle behind them runs on load
                 sink.add(
                     R.UNSCANNABLE,
-                    f"{fmt}-compressed data is not decompressed (no standard-library "
-                    "decoder); it may hold a pickle",
+                    f"{fmt}-compressed data is not decompressed (install mlwarden[compression] for the "
+                    f"{'lz4' if fmt == 'lz4' else 'zstandard'} decoder); joblib and pandas load a pickle "
+                    "behind it transparently",
                     member=member,
                     offset=0,
                     fmt=fmt,
+                    severity=Severity.HIGH,
                 )
             elif fmt in ("7z", "rar"):
                 # no loader opens these: wrapping a checkpoint in one only hides it from scanners
@@ -770,6 +775,7 @@ class Scanner:
                     calls=shapes,
                     use=kind,
                     package=package,
+                    module=normalize(mod, name)[0],
                 )
         for off, how_set, attr, value, on in res.planted[:10]:
             sink.add(
@@ -947,6 +953,13 @@ class Scanner:
     # compressed streams ---------------------------------------------------------------------------
     def _decompress(self, reg: Region, kind: str, cap: int, partial: bool = False) -> bytes | None:
         """Up to ``cap`` bytes of decompressed output (None on a corrupt stream)."""
+        if kind in ("lz4", "zstd"):
+            from mlwarden.checks.models import lz4zstd
+
+            try:
+                return lz4zstd.decompress(kind, reg.read, reg.size, cap)
+            except (lz4zstd.MissingDecoder, ValueError):
+                return None
         start = 0
         if kind == "zlib" and reg.head(4) == b"ZF0x":
             j = reg.find(b"x", 4, 64)
@@ -1029,7 +1042,11 @@ class Scanner:
                 fmt=kind,
             )
             return kind
-        inner_name = name[: -len(_ext(name))] if _ext(name) in (".gz", ".bz2", ".xz", ".lzma", ".z") else name
+        inner_name = (
+            name[: -len(_ext(name))]
+            if _ext(name) in (".gz", ".bz2", ".xz", ".lzma", ".z", ".lz4", ".zst", ".zstd")
+            else name
+        )
         label = f"{member}|{kind}" if member else f"|{kind}"
         inner = self.scan_region(Region(data, 0, len(data)), inner_name, label, sink, depth + 1)
         if inner in ("pickle", "joblib"):
@@ -1046,6 +1063,12 @@ class Scanner:
         from mlwarden.checks.models.containers import scan_tar
 
         scan_tar(self, reg, member, sink, depth)
+
+
+def _have_decoder(kind: str) -> bool:
+    from mlwarden.checks.models import lz4zstd
+
+    return lz4zstd.available(kind)
 
 
 def _how(kind: str, shapes: list[str]) -> str:
