@@ -38,9 +38,9 @@ def _decoder(kind: str) -> Any:
         except ImportError:
             pass
         try:
-            from compression import zstd  # type: ignore[import-not-found]  # Python 3.14+
+            import importlib
 
-            return zstd
+            return importlib.import_module("compression.zstd")  # Python 3.14+
         except ImportError:
             raise MissingDecoder("zstd") from None
     raise MissingDecoder(kind)
