@@ -41,6 +41,10 @@ def build_argv(json_report: str) -> tuple[list[str], str]:
     if sarif:
         Path(sarif).parent.mkdir(parents=True, exist_ok=True)
         argv += ["--sarif", sarif]
+    html = env("INPUT_HTML_REPORT")
+    if html:
+        Path(html).parent.mkdir(parents=True, exist_ok=True)
+        argv += ["--html", html]
     if env("INPUT_CHECKS"):
         argv += ["--checks", env("INPUT_CHECKS")]
     if env("INPUT_SKIP"):
@@ -71,6 +75,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         report = os.path.join(tmp, "mlwarden.json")
         argv, sarif = build_argv(report)
+        html = env("INPUT_HTML_REPORT")
         print("mlwarden: " + " ".join(shlex.quote(a) for a in argv[1:]), flush=True)
         rc = subprocess.call(argv)
         counts = dict.fromkeys(SEVERITIES, 0)
@@ -87,7 +92,8 @@ def main() -> int:
             if rc == 0:
                 rc = 2  # no report: never call that clean
     outputs = {"findings-count": str(total), "exit-code": str(rc),
-               "sarif-file": sarif if sarif and os.path.isfile(sarif) else ""}
+               "sarif-file": sarif if sarif and os.path.isfile(sarif) else "",
+               "html-report": html if html and os.path.isfile(html) else ""}
     outputs.update({f"{s}-count": str(n) for s, n in counts.items()})
     write_outputs(outputs)
     return 0

@@ -212,6 +212,7 @@ def _top_parser() -> argparse.ArgumentParser:
 EXTRA_COMMANDS: dict[str, str] = {
     "scan": "mlwarden.scan:main",
     "db": "mlwarden.checks.audit.db:main",
+    "report": "mlwarden.reportcmd:main",
 }
 
 

@@ -47,6 +47,10 @@ SCAN_OPTIONS: tuple[Option, ...] = (
            metavar="FILE", config=False),
     Option("sbom", "str", None, "also write the CycloneDX 1.6 SBOM of generate-sbom to FILE",
            metavar="FILE", config=False),
+    Option("html", "str", None, "also write the self-contained HTML report (supply-chain map and findings) "
+           "to FILE", metavar="FILE", config=False),
+    Option("map", "bool", False, "record the supply-chain map in the JSON report (implied by --html; "
+           "`mlwarden report --html` draws it from a saved JSON report)", config=False),
     Option("markdown", "str", None, "also write a Markdown summary to FILE (inside GitHub Actions it is "
            "appended to $GITHUB_STEP_SUMMARY as well)", metavar="FILE", config=False),
     Option("github-annotations", "bool", None, "print GitHub annotations on standard output (default: "
@@ -58,8 +62,11 @@ SCAN_OPTIONS: tuple[Option, ...] = (
 # report option -> format name in mlwarden.formats.FORMATS
 REPORTS: tuple[tuple[str, str], ...] = (
     ("sarif", "sarif"), ("json", "json"), ("gitlab-codequality", "gitlab"), ("gitlab-sast", "gitlab-sast"),
-    ("markdown", "markdown"),
+    ("markdown", "markdown"), ("html", "html"),
 )
+# report option -> the name the HTML report links it by
+LINKED = (("sarif", "SARIF"), ("json", "JSON"), ("sbom", "CycloneDX SBOM"), ("gitlab-sast", "GitLab SAST"),
+          ("gitlab-codequality", "GitLab code quality"), ("markdown", "Markdown summary"))
 
 # options that would make a check rewrite files: always off in scan
 NO_REWRITE: dict[str, dict[str, Any]] = {
@@ -180,6 +187,7 @@ class Outcome:
     rewritten: list[str] = field(default_factory=list)
     rules: list[Any] = field(default_factory=list)
     roles: Any = None  # the run's core.roles.RoleMap
+    walk: _Walk | None = None
 
 
 def build_parser() -> Any:
@@ -269,6 +277,7 @@ def run_checks(names: Sequence[str], paths: Sequence[str], root: Path, cfg: Any,
     roles = RoleMap.from_config(role_root(root, paths), cfg)  # one role decision per path for the run
     out.roles = roles
     bar = _Progress(bool(scan_opts.get("progress", True)))
+    out.walk = walk
     for i, name in enumerate(names, 1):
         try:
             check = load_check(name)
@@ -342,6 +351,8 @@ def _main(argv: list[str]) -> int:
     out = run_checks(names, paths, root, cfg, general, scan_opts)
     for name, why in missing.items():
         out.skipped.setdefault(name, why)
+    if scan_opts["html"] or scan_opts["map"]:
+        _add_map(out, paths, root, cfg, general, scan_opts)
     out.meta["scan"] = {"checks": out.ran, "skipped": dict(sorted(out.skipped.items())),
                         "errors": dict(sorted(out.errors.items()))}
     ctx = Context(paths=paths, root=root, config=cfg, options=dict(general),
@@ -364,6 +375,32 @@ def _main(argv: list[str]) -> int:
         print(f"::{token}::", flush=True)
         writer.print_annotations()
     return 2 if out.errors else rc
+
+
+def _add_map(out: Outcome, paths: Sequence[str], root: Path, cfg: Any, general: Mapping[str, Any],
+             scan_opts: Mapping[str, Any]) -> None:
+    """The supply-chain map (``meta.map``) and, for the HTML report, links to the reports beside it."""
+    from mlwarden import supplymap
+
+    ctx = ScanContext(paths=list(paths), root=root, config=cfg, options=dict(general),
+                      exclude=tuple(general["exclude"]), walk=out.walk, label="map: ")
+    try:
+        out.meta["map"] = supplymap.build(ctx)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:  # the map is a view of the results: it never fails the scan
+        out.notes.append(f"map: not drawn: {type(exc).__name__}: {exc}")
+    html = scan_opts.get("html")
+    if html:
+        folder = (root / html).parent if not Path(html).is_absolute() else Path(html).parent
+        links = {}
+        for opt, label in LINKED:
+            target = scan_opts.get(opt)
+            if target:
+                full = Path(target) if Path(target).is_absolute() else root / target
+                links[label] = Path(os.path.relpath(full, folder)).as_posix()
+        if links:
+            out.meta["reports"] = links
 
 
 def _unique_rules(rules: Sequence[Any]) -> list[Any]:

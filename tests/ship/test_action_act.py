@@ -52,6 +52,20 @@ def stand_ins(root: Path) -> list[str]:
                    'printf %s "$CATEGORY" > "$MLWARDEN_TEST_OUT/uploaded-category.txt"',
         }]},
     }))
+    upload = root / "upload-artifact"
+    upload.mkdir()
+    (upload / "action.yml").write_text(yaml.safe_dump({
+        "name": "upload-artifact (test stand-in)", "description": "records the file it is given",
+        "inputs": {"name": {"description": "n"}, "path": {"description": "p"},
+                   "if-no-files-found": {"description": "w"}},
+        "outputs": {"artifact-url": {"description": "u", "value": "${{ steps.up.outputs.url }}"}},
+        "runs": {"using": "composite", "steps": [{
+            "id": "up", "shell": "bash",
+            "env": {"FILE": "${{ inputs.path }}", "NAME": "${{ inputs.name }}"},
+            "run": 'cp "$FILE" "$MLWARDEN_TEST_OUT/uploaded-$NAME.html"; '
+                   'echo "url=https://example.invalid/artifacts/1" >> "$GITHUB_OUTPUT"',
+        }]},
+    }))
     setup = root / "setup-python"
     setup.mkdir()
     (setup / "action.yml").write_text(yaml.safe_dump({
@@ -59,7 +73,8 @@ def stand_ins(root: Path) -> list[str]:
         "inputs": {"python-version": {"description": "v"}},
         "runs": {"using": "composite", "steps": [{"shell": "bash", "run": "exit 1"}]},
     }))
-    return [f"{pinned_action('github/codeql-action')}={codeql}", f"{pinned_action('actions/setup-python')}={setup}"]
+    return [f"{pinned_action('github/codeql-action')}={codeql}", f"{pinned_action('actions/setup-python')}={setup}",
+            f"{pinned_action('actions/upload-artifact')}={upload}"]
 
 
 WORKFLOW = """\
@@ -89,6 +104,7 @@ jobs:
           fail-on: high
           sarif-file: results/bad.sarif
           upload-sarif: "true"
+          html-report: results/bad.html
           args: --skip generate-sbom
       - name: Record what the action produced
         if: always()
@@ -170,6 +186,12 @@ def test_action_with_act(tmp_path: Path, wheelhouse: Path, snapshot: tuple[Path,
     # the upload step got the same file, with our category
     assert (out / "uploaded.sarif").read_bytes() == (out / "results" / "bad.sarif").read_bytes()
     assert (out / "uploaded-category.txt").read_text() == "mlwarden"
+    # the HTML report: written, uploaded as the artifact, and linked from the job summary
+    assert bad["html-report"] == "results/bad.html" and good["html-report"] == ""
+    html = (out / "results" / "bad.html").read_text()
+    assert html.count('<tr class="f"') == int(bad["findings-count"])
+    assert (out / "uploaded-mlwarden-report.html").read_text() == html
+    assert "[HTML supply-chain map and findings](https://example.invalid/artifacts/1)" in log
 
     # annotations (act echoes workflow commands) and the job summary
     assert re.search(r"::error file=bad/requirements\.txt,line=1,col=1,title=MLW301 unpinned \[high\]", log)

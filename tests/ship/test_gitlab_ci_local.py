@@ -129,6 +129,11 @@ def test_remote_include_validates_expands_and_fails_on_findings(
     assert any(c.get("name") == "requests" for c in bom["components"])
     report = json.loads((artifacts / "mlwarden-report.json").read_text())
     assert "check-pins" in report["meta"]["scan"]["checks"]
+    # the HTML report is an artifact too, exposed in the merge request widget
+    assert job["artifacts"]["expose_as"] == "mlwarden report"
+    assert "mlwarden-report.html" in job["artifacts"]["paths"]
+    html = (artifacts / "mlwarden-report.html").read_text()
+    assert html.count('<tr class="f"') == len(report["findings"]) and "models/classifier.pkl" in html
 
 
 def test_local_include_passes_on_a_clean_project(tmp_path: Path, job_wheelhouse: Path,

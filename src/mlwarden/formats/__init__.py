@@ -18,6 +18,7 @@ FORMATS: dict[str, str] = {
     "gitlab": "mlwarden.formats.gitlab:render",
     "gitlab-sast": "mlwarden.formats.gitlab_sast:render",
     "markdown": "mlwarden.formats.markdown:render",
+    "html": "mlwarden.formats.html:render",
 }
 
 

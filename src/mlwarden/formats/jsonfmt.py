@@ -21,7 +21,8 @@ def finding_dict(f: Any) -> dict[str, Any]:
     return d
 
 
-def render(report: Report) -> str:
+def document(report: Report) -> dict[str, Any]:
+    """The report as the JSON document (what ``render`` prints, and what the HTML report draws)."""
     doc: dict[str, Any] = {
         "tool": "mlwarden",
         "version": report.tool_version,
@@ -31,4 +32,9 @@ def render(report: Report) -> str:
         doc["notes"] = list(report.notes)
     if report.meta:
         doc["meta"] = dict(report.meta)
+    return doc
+
+
+def render(report: Report) -> str:
+    doc = document(report)
     return json.dumps(doc, indent=2, sort_keys=False, ensure_ascii=False, default=str) + "\n"
