@@ -383,7 +383,7 @@ def _add_map(out: Outcome, paths: Sequence[str], root: Path, cfg: Any, general: 
     from mlwarden import supplymap
 
     ctx = ScanContext(paths=list(paths), root=root, config=cfg, options=dict(general),
-                      exclude=tuple(general["exclude"]), walk=out.walk, label="map: ")
+                      exclude=tuple(general["exclude"]), walk=out.walk, label="map: ", roles=out.roles)
     try:
         out.meta["map"] = supplymap.build(ctx)
     except (KeyboardInterrupt, SystemExit):
