@@ -28,6 +28,16 @@ GENERAL_OPTIONS: tuple[Option, ...] = (
     Option("output", "str", None, "write the report to FILE instead of standard output", metavar="FILE",
            config=False, short="-o"),
     Option("exclude", "list", (), "glob of paths to skip (relative to the project root)", metavar="GLOB"),
+    Option("baseline", "str", None, "report only findings not recorded in this baseline file (written by "
+           "`mlwarden baseline`); recorded ones are counted, vanished ones reported as fixed",
+           metavar="FILE"),
+    Option("new-since", "str", None, "report only findings on lines and files changed since the merge-base "
+           "of REV and HEAD (git)", metavar="REV", config=False),
+    Option("min-severity", "severity", Severity.INFO, "show only findings at or above this severity",
+           metavar="SEVERITY"),
+    Option("select", "list", (), "show only these rules (id, slug or id prefix such as MLW3)",
+           metavar="RULE"),
+    Option("ignore", "list", (), "do not show these rules (id, slug or id prefix)", metavar="RULE"),
 )
 
 # Environment variable for the config file; the CLI flag is --config.
@@ -105,7 +115,13 @@ def guarded(run: Callable[[], int]) -> int:
         print("mlwarden: interrupted", file=sys.stderr)
         return 2
     except BrokenPipeError:
-        return 2
+        # the reader went away (`mlwarden rules | head`): not an error; silence the final flush too
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 0
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"mlwarden: error: {where}{exc.strerror or exc}", file=sys.stderr)
@@ -160,23 +176,25 @@ def finish(ctx: Any, checks: Sequence[str], findings: list[Finding], general: Ma
 
     ``on_report`` (used by ``mlwarden scan``) gets the final Report after the main output is written, to
     write further reports from the same suppressed, sorted findings."""
-    from mlwarden.core import suppress
     from mlwarden.core.refine import refine
+    from mlwarden.core.triage import triage
     from mlwarden.formats import Report, get
 
-    cfg = ctx.config
     role_of = getattr(ctx, "role", None)
     findings = refine(findings, role_of)  # roles and one finding per problem (core.refine)
-    kept = suppress.apply(findings, cfg.suppressions, root=ctx.root,
-                          config_path=ctx.display(cfg.path) if cfg.path else None)
-    ordered = sort_findings(kept)
+    done = triage(ctx, checks, findings, general, all_rules)
+    ordered = sort_findings(done.findings)
     if sys.stderr.isatty():
         sys.stderr.write("\r\x1b[K")
     out_path = general.get("output")
     fmt = general["format"]
     color = fmt == "text" and not out_path and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    report = Report(findings=ordered, checks=checks, notes=ctx.notes, meta=ctx.meta, color=color,
-                    all_rules=all_rules)
+    meta = dict(ctx.meta)
+    for key in ("baseline", "new-since"):
+        if key in done.stats:
+            meta[key] = done.stats[key]
+    report = Report(findings=ordered, checks=checks, notes=ctx.notes, meta=meta, color=color,
+                    all_rules=all_rules, stats=done.stats)
     text = get(fmt, check_formats)(report)
     # a file name that is not valid UTF-8 reaches reports as surrogate escapes: show U+FFFD, never crash
     text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
@@ -213,6 +231,7 @@ EXTRA_COMMANDS: dict[str, str] = {
     "scan": "mlwarden.scan:main",
     "db": "mlwarden.checks.audit.db:main",
     "report": "mlwarden.reportcmd:main",
+    "baseline": "mlwarden.scan:baseline_main",
 }
 
 
@@ -241,19 +260,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         rc: int = fn(rest)
         return rc
     if cmd == "rules":
-        return _list_rules()
+        return guarded(lambda: _list_rules(rest))
     print(f"mlwarden: error: unknown command {cmd!r} (choose from "
           f"{', '.join([*REGISTRY, *EXTRA_COMMANDS, 'rules'])})", file=sys.stderr)
     return 2
 
 
-def _list_rules() -> int:
-    from mlwarden.checks import available, load_check
-    from mlwarden.core.rules import CORE_RULES
+def _list_rules(argv: Sequence[str]) -> int:
+    import json
 
-    rules = list(CORE_RULES)
-    for name in available():
-        rules.extend(load_check(name).rules)
-    for r in sorted(rules, key=lambda r: r.id):
-        print(f"{r.id}  {r.slug:<28} {r.severity.label:<8} {r.title}")
+    from mlwarden.checks import REGISTRY
+    from mlwarden.core.fileio import write_stdout
+    from mlwarden.core.selection import all_rules, check_names, matches
+
+    parser = _Parser(prog="mlwarden rules", description="List every rule: id, slug, default severity, check "
+                     "and title. Rules are named by id (MLW301), slug (unpinned) or id prefix (MLW3) in "
+                     "--select/--ignore, suppressions and the config.")
+    parser.add_argument("names", nargs="*", metavar="RULE", help="only these rules (id, slug or id prefix)")
+    parser.add_argument("--check", action="append", default=None, metavar="CHECK", choices=list(REGISTRY),
+                        help="only the rules of this check (repeatable)")
+    parser.add_argument("--format", choices=["text", "json"], default="text", help="output format")
+    args = parser.parse_args(list(argv))
+    rules = all_rules()
+    check_names(args.names, rules, "mlwarden rules")
+    shown = [r for r in rules if (not args.names or matches(r, args.names) or r.id in args.names)
+             and (not args.check or r.check in args.check)]
+    if args.format == "json":
+        write_stdout(json.dumps([{"id": r.id, "slug": r.slug, "severity": r.severity.label, "check": r.check,
+                                  "title": r.title, "help": r.help} for r in shown], indent=2) + "\n")
+    else:
+        write_stdout("".join(f"{r.id}  {r.slug:<28} {r.severity.label:<8} {r.check:<18} {r.title}\n"
+                             for r in shown))
     return 0

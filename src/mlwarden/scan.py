@@ -460,3 +460,68 @@ def severity_counts(findings: Sequence[Finding]) -> dict[str, int]:
     for f in findings:
         out[f.level.label] += 1
     return out
+
+
+BASELINE_OPTIONS: tuple[Option, ...] = tuple(o for o in SCAN_OPTIONS
+                                             if o.name in ("checks", "skip", "progress"))
+
+
+def baseline_main(argv: Sequence[str] | None = None) -> int:
+    """``mlwarden baseline [PATH...]``: record today's findings in ``.mlwarden-baseline.json`` (or
+    ``--output FILE``) so that ``--baseline FILE`` reports only new ones."""
+    from mlwarden.cli import guarded
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    return guarded(lambda: _baseline(args))
+
+
+def _baseline(argv: list[str]) -> int:
+    from mlwarden.checks import REGISTRY, available
+    from mlwarden.cli import GENERAL_OPTIONS, base_parser, load_config_for
+    from mlwarden.core import baseline
+    from mlwarden.core.fileio import atomic_write_bytes
+    from mlwarden.core.suppress import LineCache
+    from mlwarden.core.triage import triage
+
+    parser = base_parser("mlwarden baseline", "Record the findings of every check in a baseline file "
+                         f"(default {baseline.DEFAULT_FILE}); commit it and pass --baseline FILE (or set "
+                         "`baseline` in the config) to report only new findings.", BASELINE_OPTIONS)
+    args = parser.parse_args(argv)
+    paths = list(args.paths) or ["."]
+    root = Path.cwd()
+    first = Path(paths[0])
+    cfg = load_config_for(args.config, first if first.is_dir() else root)
+    general = resolve(GENERAL_OPTIONS, vars(args), cfg.general, cfg.origin)
+    opts = resolve(BASELINE_OPTIONS, vars(args), {}, "(baseline options)")
+    for key in ("checks", "skip"):
+        opts[key] = tuple(n.strip() for item in opts[key] for n in item.split(",") if n.strip())
+    for p in paths:
+        if not Path(p).exists():
+            raise UsageError(f"{p}: no such file or directory")
+    names, _missing = select_checks(available(), list(REGISTRY), opts["checks"], opts["skip"])
+    out = run_checks(names, paths, root, cfg, general, {**opts, "sbom": None})
+    target = Path(general.get("output") or baseline.DEFAULT_FILE)
+    ctx = Context(paths=paths, root=root, config=cfg, options=dict(general),
+                  exclude=tuple(general["exclude"]), notes=out.notes, meta=out.meta)
+    # record everything that is not suppressed: display filters and an older baseline do not apply
+    plain = {**general, "baseline": None, "new-since": None, "select": (), "ignore": (),
+             "min-severity": Severity.INFO}
+    shown = ctx.display(target if target.is_absolute() else root / target)
+    kept = [f for f in triage(ctx, out.ran, out.findings, plain, _unique_rules(out.rules)).findings
+            if f.path != shown]
+    cache = LineCache(root)
+    base_dir = (target if target.is_absolute() else root / target).parent
+    entries = baseline.fingerprints(kept, lambda f: cache.logical_line(f.path, f.line) if f.line else "",
+                                    lambda f: baseline.relative(root / f.path, base_dir))
+    if str(target.parent) not in ("", "."):
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise MlwardenError(f"cannot create the folder: {exc.strerror}",
+                                path=str(target.parent)) from None
+    atomic_write_bytes(target, baseline.render(entries).encode("utf-8"))
+    for n in out.notes:
+        print(f"mlwarden: {n}", file=sys.stderr)
+    print(f"mlwarden: recorded {len(entries)} findings of {', '.join(out.ran) or 'no check'} in {shown}; "
+          f"use it with --baseline {shown} (or `baseline = \"{shown}\"` in the config)")
+    return 2 if out.errors else 0

@@ -190,7 +190,7 @@ def test_ignores(project, tmp_path, run_json):
         {"package": "torch", "version": "2.1.0+cu118", "id": "CVE-2025-32434"}]
     assert any(n.startswith("2 advisory finding(s) ignored") for n in doc["notes"])
     (tmp_path / "mlwarden.toml").write_text(
-        '[audit-deps]\nignore = [\n'
+        '[audit-deps]\nignore-advisory = [\n'
         '  "CVE-2023-50447: ImageMath.eval is never called with user input",\n'
         '  "GHSA-53q9-r3pm-6pq6: only our own checkpoints are loaded until 2000-01-01",\n'
         ']\n', encoding="utf-8")
@@ -205,7 +205,7 @@ def test_ignores(project, tmp_path, run_json):
 
 def test_bad_ignore_entry_is_config_error(project, tmp_path, run):
     db = write_zip(tmp_path / "all.zip")
-    (tmp_path / "mlwarden.toml").write_text('[audit-deps]\nignore = ["CVE-2023-50447"]\n', encoding="utf-8")
+    (tmp_path / "mlwarden.toml").write_text('[audit-deps]\nignore-advisory = ["CVE-2023-50447"]\n', encoding="utf-8")
     rc, out, err = run("requirements.txt", "--osv-db", str(db))
     assert rc == 2 and out == "" and "expected \"ID: reason [until YYYY-MM-DD]\"" in err
 

@@ -112,7 +112,7 @@ def test_deterministic(fmt: str) -> None:
 def test_text_escapes_control_and_bidi_characters() -> None:
     f = Finding(R1, "evil\x1b[2Jname\u202e.txt", "bad\rline\nnext", line=1, column=1)
     out = get("text")(Report(findings=[f]))
-    assert out.count("\n") == 1 and "\x1b" not in out and "\r" not in out and "\u202e" not in out
+    assert out.count("\n") == 2 and "\x1b" not in out and "\r" not in out and "\u202e" not in out
     assert "evil\\x1b[2Jname\\u202e.txt:1:1:" in out and "bad\\x0dline\\x0anext" in out
 
 

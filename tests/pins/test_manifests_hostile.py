@@ -233,7 +233,8 @@ def test_control_and_bidi_characters_never_reach_the_output(tmp_path: Path, monk
     out = capsys.readouterr().out
     assert rc == 1 and "contains control or bidirectional characters" in out
     lines = out.splitlines()
-    assert all(line.startswith(f"{name}:") for line in lines)
+    assert lines[-1].startswith("mlwarden: ") and " in check-pins " in lines[-1]  # the summary line
+    assert all(line.startswith(f"{name}:") for line in lines[:-1])
     assert not any(ch in out for ch in "\x1b\x07\r\u202e\u2028")
 
 

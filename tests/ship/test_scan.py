@@ -166,7 +166,9 @@ def test_github_actions_annotations_and_job_summary(bad_repo: Path, tmp_path: Pa
     annotations = [x for x in lines[resume + 1:] if x.startswith("::")]
     text_lines = [x for x in lines[1:resume] if x.startswith("requirements.txt:")]
     assert len(annotations) == len(text_lines) >= 1  # text report plus one annotation per finding
-    assert len(lines) == 1 + len(text_lines) + 1 + len(annotations)
+    # stop-commands, the text report and its summary line, resume, the annotations
+    assert lines[resume - 1].startswith("mlwarden: ") and "in check-pins" in lines[resume - 1]
+    assert len(lines) == 1 + len(text_lines) + 1 + 1 + len(annotations)
     text = summary.read_text()
     assert text.startswith("previous step's summary\n## mlwarden\n")  # appended, not replaced
     highs = sum("[high]" in x for x in text_lines)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -137,7 +137,8 @@ def load_config(
             allowed = set(check_keys[key])
             for sub in value:
                 if sub not in allowed:
-                    raise ConfigError(f"unknown key {keyname(key, sub)!r}", path=str(path))
+                    raise ConfigError(f"unknown key {keyname(key, sub)!r}{_did_you_mean(sub, allowed)}",
+                                      path=str(path))
             cfg.checks[key] = dict(value)
         elif key == "suppress":
             cfg.suppressions = _suppressions(value, path, keyname("suppress"))
@@ -154,8 +155,16 @@ def load_config(
         elif key in general_keys:
             cfg.general[key] = value
         else:
-            raise ConfigError(f"unknown key {keyname(key)!r}", path=str(path))
+            known = [*general_keys, "suppress", *check_keys]
+            raise ConfigError(f"unknown key {keyname(key)!r}{_did_you_mean(key, known)}", path=str(path))
     return cfg
+
+
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _suppressions(value: Any, path: Path, where: str) -> tuple[Suppression, ...]:
@@ -167,7 +176,8 @@ def _suppressions(value: Any, path: Path, where: str) -> tuple[Suppression, ...]
             raise ConfigError(f"{where} entry {i} must be a table", path=str(path))
         for k in item:
             if k not in ("rule", "reason", "paths", "expires"):
-                raise ConfigError(f"unknown key {where}[{i}].{k!r}", path=str(path))
+                hint = _did_you_mean(k, ("rule", "reason", "paths", "expires"))
+                raise ConfigError(f"unknown key {where}[{i}].{k!r}{hint}", path=str(path))
         rule, reason = item.get("rule"), item.get("reason")
         if not isinstance(rule, str) or not rule:
             raise ConfigError(f"{where} entry {i} needs a rule (id or slug)", path=str(path))

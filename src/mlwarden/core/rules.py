@@ -14,4 +14,16 @@ UNREADABLE = Rule(
     "mlwarden could not read or parse this file, so nothing in it was checked. Fix the file or exclude it.",
     check="core")
 
-CORE_RULES = (SUPPRESSION_EXPIRED, UNREADABLE)
+
+SUPPRESSION_UNUSED = Rule(
+    "MLW003", "unused-suppression", Severity.LOW, "A suppression matches no finding",
+    "An inline `# mlwarden: ignore[...]` comment or a `[[tool.mlwarden.suppress]]` entry hides nothing in a "
+    "run where its rule's check ran: the problem is gone. Remove it so it cannot hide a new one later.",
+    check="core")
+
+SUPPRESSION_UNKNOWN_RULE = Rule(
+    "MLW004", "unknown-rule-in-suppression", Severity.MEDIUM, "An inline suppression names an unknown rule",
+    "An inline `# mlwarden: ignore[...]` names a rule that does not exist (a typo hides nothing). Use a rule "
+    "id or slug; `mlwarden rules` lists them.", check="core")
+
+CORE_RULES = (SUPPRESSION_EXPIRED, UNREADABLE, SUPPRESSION_UNUSED, SUPPRESSION_UNKNOWN_RULE)

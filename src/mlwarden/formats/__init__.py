@@ -34,6 +34,8 @@ class Report:
     color: bool = False
     # every rule of the checks that ran (SARIF lists them); defaults to the rules of the findings
     all_rules: Sequence[Rule] = ()
+    # what triage hid: {"suppressed": n, "baseline": {...}, "new-since": {...}, "filtered": n}
+    stats: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def rules(self) -> list[Rule]:

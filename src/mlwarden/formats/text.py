@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from mlwarden.core.findings import printable
 from mlwarden.formats import Report
+from mlwarden.formats.summary import hidden_parts
+from mlwarden.formats.summary import line as summary_line
 
 _COLORS = {"critical": "\x1b[1;31m", "high": "\x1b[31m", "medium": "\x1b[33m", "low": "\x1b[36m",
            "info": "\x1b[2m"}
@@ -26,4 +28,6 @@ def render(report: Report) -> str:
         if f.hint:
             line += f" (fix: {printable(f.hint)})"
         lines.append(line)
+    if report.findings or hidden_parts(report):
+        lines.append("mlwarden: " + summary_line(report))
     return "".join(s + "\n" for s in lines)

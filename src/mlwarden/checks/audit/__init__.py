@@ -60,7 +60,7 @@ def parse_ignore(text: str) -> Ignore:
             until = _dt.date.fromisoformat(m.group("until"))
         except ValueError:
             raise ConfigError(f"audit-deps ignore {text!r}: bad date {m.group('until')!r}") from None
-    return Ignore(m.group("id"), m.group("reason").strip(), until, origin="ignore")
+    return Ignore(m.group("id"), m.group("reason").strip(), until, origin="ignore-advisory")
 
 
 def _wheel_version(url: str, name: str) -> str | None:
@@ -151,7 +151,7 @@ class AuditDeps(Check):
         Option("cache-dir", "str", None, "where the database index is cached (default "
                "$XDG_CACHE_HOME/mlwarden)", metavar="DIR"),
         Option("ignore-vuln", "list", (), "advisory id (or any alias) to ignore", metavar="ID"),
-        Option("ignore", "list", (), "ignore an advisory with a reason and optional expiry: "
+        Option("ignore-advisory", "list", (), "ignore an advisory with a reason and optional expiry: "
                "\"ID: reason [until YYYY-MM-DD]\"", metavar="ENTRY"),
     )
 
@@ -167,7 +167,7 @@ class AuditDeps(Check):
 
     def _ignores(self, ctx: Context) -> list[Ignore]:
         out = [Ignore(i.strip(), "--ignore-vuln") for i in ctx.opt("ignore-vuln") or () if i.strip()]
-        out += [parse_ignore(t) for t in ctx.opt("ignore") or ()]
+        out += [parse_ignore(t) for t in ctx.opt("ignore-advisory") or ()]
         return out
 
     def _collect(self, ctx: Context) -> tuple[list[Target], list[Finding]]:
