@@ -480,6 +480,7 @@ def _baseline(argv: list[str]) -> int:
     from mlwarden.cli import GENERAL_OPTIONS, base_parser, load_config_for
     from mlwarden.core import baseline
     from mlwarden.core.fileio import atomic_write_bytes
+    from mlwarden.core.refine import refine
     from mlwarden.core.suppress import LineCache
     from mlwarden.core.triage import triage
 
@@ -502,12 +503,13 @@ def _baseline(argv: list[str]) -> int:
     out = run_checks(names, paths, root, cfg, general, {**opts, "sbom": None})
     target = Path(general.get("output") or baseline.DEFAULT_FILE)
     ctx = Context(paths=paths, root=root, config=cfg, options=dict(general),
-                  exclude=tuple(general["exclude"]), notes=out.notes, meta=out.meta)
+                  exclude=tuple(general["exclude"]), notes=out.notes, meta=out.meta, roles=out.roles)
     # record everything that is not suppressed: display filters and an older baseline do not apply
     plain = {**general, "baseline": None, "new-since": None, "select": (), "ignore": (),
              "min-severity": Severity.INFO}
     shown = ctx.display(target if target.is_absolute() else root / target)
-    kept = [f for f in triage(ctx, out.ran, out.findings, plain, _unique_rules(out.rules)).findings
+    refined = refine(out.findings, ctx.role)
+    kept = [f for f in triage(ctx, out.ran, refined, plain, _unique_rules(out.rules)).findings
             if f.path != shown]
     cache = LineCache(root)
     base_dir = (target if target.is_absolute() else root / target).parent
