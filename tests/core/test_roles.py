@@ -116,6 +116,27 @@ def test_a_file_included_by_the_install_requirements_is_installed(tmp_path: Path
     assert roles.role("requirements/optional.txt") == Role.DEV
 
 
+def test_a_requirements_file_mirroring_the_package_metadata_is_a_library_declaration(tmp_path: Path) -> None:
+    # whisper/peft shape: pyproject lists the dependencies, requirements.txt repeats them for pip -r
+    write(tmp_path, {"pyproject.toml": "[build-system]\nrequires = ['setuptools']\n[project]\nname = 'asr'\n"
+                                      "dependencies = ['numba', 'numpy', 'torch', 'tqdm', 'tiktoken']\n",
+                     "requirements.txt": "numba\nnumpy\ntorch\ntqdm\ntiktoken\npytest\n",
+                     "app/requirements.txt": "numba\nnumpy\ntorch\n",  # another folder: not a mirror
+                     "other/pyproject.toml": "[build-system]\nrequires = []\n[project]\nname = 'o'\n"
+                                            "dependencies = ['a', 'b', 'c', 'd', 'e']\n",
+                     "other/requirements.txt": "a\nb\nx\ny\n"})  # 2 of 5: not a mirror
+    roles = RoleMap(tmp_path)
+    assert roles.role("requirements.txt") == Role.LIBRARY
+    assert roles.role("app/requirements.txt") == Role.INSTALL
+    assert roles.role("other/requirements.txt") == Role.INSTALL
+
+
+def test_a_makefile_is_no_install_evidence(tmp_path: Path) -> None:
+    write(tmp_path, {"requirements/typing.txt": "mypy\n",
+                     "Makefile": "setup:\n\tuv pip install -r requirements/typing.txt\n"})
+    assert RoleMap(tmp_path).role("requirements/typing.txt") == Role.DEV
+
+
 def test_pyproject_dynamic_dependencies_file_is_a_library_declaration(tmp_path: Path) -> None:
     write(tmp_path, {"requirements.txt": "numpy\n", "pyproject.toml":
                      "[project]\nname = 'p'\ndynamic = ['dependencies']\n[build-system]\nrequires = []\n"

@@ -89,8 +89,8 @@ LICENSE_NAMES = ("license", "license.txt", "license.md", "license.rst", "licence
                  "licence.md", "copying", "copying.txt", "license-mit", "license-apache")
 SETUP_NAMES = ("setup.py", "setup.cfg", "pyproject.toml")
 # files that install requirements for the people who run the project
-INSTALLER_GLOBS = ("dockerfile", "dockerfile.*", "*.dockerfile", "containerfile", "*.sh", "install*.py",
-                   "makefile")
+# (not Makefiles: their install targets set up a developer's machine)
+INSTALLER_GLOBS = ("dockerfile", "dockerfile.*", "*.dockerfile", "containerfile", "*.sh", "install*.py")
 _PIP_R = re.compile(r"(?:-r|--requirement)(?:\s+|=)[\"']?([^\s\"';&|]+)")
 _INCLUDE = re.compile(r"(?m)^\s*(?:-r|-c|--requirement|--constraint)(?:\s+|=)([^\s#]+)")
 _QUOTED = re.compile(r"""["']([^"'\n]{1,200}\.(?:txt|in|pip))["']""")
@@ -224,6 +224,7 @@ class RoleMap:
         self._library_reqs: set[str] | None = None
         self._installed: set[str] | None = None
         self._included: set[str] | None = None
+        self._lib_names: dict[str, set[str]] = {}
 
     @classmethod
     def from_config(cls, root: Path, config: Any, environ: Mapping[str, str] | None = None,
@@ -289,6 +290,8 @@ class RoleMap:
                 return Role.LIBRARY, "pyproject of a package"
             if fmt == "requirements" and rel in self._library_requirements():
                 return Role.LIBRARY, "read by the package metadata"
+            if fmt == "requirements" and self._mirrors_library(rel):
+                return Role.LIBRARY, "mirrors the package metadata next to it"
             if is_dev_requirements(rel):
                 if rel in self._included_files():
                     return Role.INSTALL, "included by an install requirements file"
@@ -321,6 +324,32 @@ class RoleMap:
 
     def _published_pyproject(self, rel: str) -> bool:
         return _pyproject_is_package(str(self.root / rel))
+
+    def _mirrors_library(self, rel: str) -> bool:
+        """A requirements file in the folder of a package's metadata (setup.py, setup.cfg, a published
+        pyproject) that lists most of the dependencies the metadata declares: the same ranges, kept for
+        ``pip install -r``."""
+        folder = str(PurePosixPath(rel).parent)
+        meta = self._library_names(folder)
+        if len(meta) < 2:
+            return False
+        names = _names_of(self.root / rel, rel)
+        return len(meta & names) >= max(2, (6 * len(meta) + 9) // 10)
+
+    def _library_names(self, folder: str) -> set[str]:
+        hit = self._lib_names.get(folder)
+        if hit is not None:
+            return hit
+        out: set[str] = set()
+        for name in SETUP_NAMES:
+            rel = name if folder in ("", ".") else f"{folder}/{name}"
+            if not self._exists(rel):
+                continue
+            if name == "pyproject.toml" and not self._published_pyproject(rel):
+                continue
+            out |= _names_of(self.root / rel, rel, main_only=True)
+        self._lib_names[folder] = out
+        return out
 
     def listing(self) -> list[str]:
         if self._listing is None:
@@ -415,6 +444,17 @@ class RoleMap:
                         installed.add(cand)
         self._installed = installed
         self._included = included
+
+
+def _names_of(path: Path, display: str, main_only: bool = False) -> set[str]:
+    """Normalized dependency names a manifest declares (its main dependencies only with ``main_only``)."""
+    try:
+        from mlwarden.sources.project import read_one
+
+        m = read_one(path, display)
+    except Exception:  # a file a reader cannot take only loses this heuristic
+        return set()
+    return {d.normalized for d in m.dependencies if d.normalized and not (main_only and d.group)}
 
 
 def _head(path: Path, limit: int = 512 * 1024) -> str:

@@ -25,7 +25,7 @@ VCS_UNPINNED = Rule("MLW303", "vcs-unpinned", Severity.HIGH, "VCS requirement no
                     supersedes=("missing-hash", "cannot-audit", "sbom-component-unpinned"))
 URL_NO_HASH = Rule("MLW304", "url-no-hash", Severity.HIGH, "Direct URL requirement without a hash",
                    "The file behind a URL can change; add `#sha256=<hex>` or `--hash`.", cwe=(494,), check=_C,
-                   supersedes=("missing-hash",))
+                   supersedes=("missing-hash", "cannot-audit"))
 INSECURE_TRANSPORT = Rule("MLW305", "insecure-transport", Severity.HIGH,
                           "Plain-text transport (http, git, svn)",
                           "Anyone on the network path can swap packages fetched over http://, git:// or "
@@ -50,7 +50,7 @@ INVALID_LINE = Rule("MLW310", "invalid-line", Severity.HIGH, "Line pip would rej
                     check=_C)
 DUPLICATE_NAME = Rule("MLW311", "duplicate-name", Severity.MEDIUM, "Package listed twice",
                       "The same package appears twice under the same marker; pip errors or picks one.",
-                      check=_C)
+                      check=_C, role_severity=(("library", Severity.INFO),))  # metadata merges ranges
 EDITABLE = Rule("MLW312", "editable", Severity.MEDIUM, "Editable install (-e)",
                 "Editable installs are not pinned and cannot carry hashes; use them in development only.",
                 cwe=(829,), check=_C, supersedes=("missing-hash", "cannot-audit", "sbom-component-unpinned"))
