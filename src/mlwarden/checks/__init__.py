@@ -18,6 +18,7 @@ REGISTRY: dict[str, str] = {
     "check-unsafe-loads": "mlwarden.checks.unsafe_loads:CheckUnsafeLoads",
     "audit-deps": "mlwarden.checks.audit:AuditDeps",
     "generate-sbom": "mlwarden.checks.sbom:GenerateSbom",
+    "check-pipeline": "mlwarden.checks.pipeline:CheckPipeline",
 }
 
 

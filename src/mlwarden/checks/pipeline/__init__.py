@@ -1,0 +1,221 @@
+"""check-pipeline: the build pipeline as a supply chain.
+
+GitHub workflows and actions, GitLab CI (with local includes), Dockerfiles, shell scripts and Makefiles,
+and the shell inside ``run:``, ``script:`` and ``RUN``: actions and images not pinned, privileged triggers
+running PR code, expression injection, ``curl | sh``, unverified or http downloads of models and data,
+unpinned Hub downloads, pip installs on command lines, public buckets. Everything is parsed statically;
+nothing is run. ``--fix-pins`` (network) resolves action tags to commits and image tags to digests.
+
+Layers: ``ynodes``/``expr``/``shell``/``dockerfile``/``images`` parse; ``commands`` holds the rules over
+shell commands; ``gha``/``gitlab``/``files`` are the front ends per file kind; this module dispatches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from mlwarden.checks.base import Check, Context
+from mlwarden.checks.pipeline.rules import RULES
+from mlwarden.core.files import Matcher, excluded
+from mlwarden.core.findings import Finding, Rule, Severity
+from mlwarden.core.options import Option
+from mlwarden.core.rules import UNREADABLE
+
+MAX_BYTES = 8 * 1024 * 1024
+
+
+class CheckPipeline(Check):
+    name = "check-pipeline"
+    description = (
+        "Check CI workflows (GitHub Actions, GitLab CI), Dockerfiles, shell scripts and Makefiles: "
+        "actions and images pinned to commits and digests, no privileged triggers running PR code "
+        "or expression injection, no `curl | sh`, verified https downloads of models and data, "
+        "Hub downloads at a commit, pinned command-line installs, private buckets."
+    )
+    rules = RULES
+    options = (
+        Option(
+            "trusted-owners",
+            "list",
+            (),
+            "GitHub owners whose actions may be used at tags (e.g. your own organisation)",
+            metavar="OWNER",
+        ),
+        Option(
+            "trusted-registries",
+            "list",
+            (),
+            "registries or image prefixes whose tags are immutable (e.g. registry.internal, ghcr.io/myorg)",
+            metavar="REGISTRY",
+        ),
+        Option(
+            "trusted-hosts",
+            "list",
+            (),
+            "download hosts verified elsewhere (downloads and `| sh` from them are not reported)",
+            metavar="HOST",
+        ),
+        Option(
+            "trusted-indexes",
+            "list",
+            (),
+            "package index URLs accepted in --extra-index-url/--find-links",
+            metavar="URL",
+        ),
+        Option(
+            "non-minimal-base",
+            "bool",
+            False,
+            "report full-distribution base images (docker-non-minimal-base)",
+        ),
+        Option(
+            "fix-pins",
+            "bool",
+            False,
+            "rewrite action tags to commit SHAs (keeping `# tag`) and image tags "
+            "to digests (uses the network)",
+        ),
+        Option(
+            "github-url",
+            "str",
+            "https://github.com",
+            "git server the actions are resolved on with --fix-pins",
+            metavar="URL",
+        ),
+        Option("timeout", "float", 30.0, "network timeout in seconds for --fix-pins", metavar="SECONDS"),
+    )
+
+    def matcher(self) -> Matcher | None:
+        from mlwarden.checks.pipeline.files import matcher
+
+        return matcher
+
+    def run(self, ctx: Context) -> Iterator[Finding]:
+        from mlwarden.checks.pipeline.files import is_shell_script, kind_of
+
+        options = dict(ctx.options)
+        todo: list[tuple[Path, str, str]] = []
+        seen: set[str] = set()
+        for f in ctx.files(self.matcher()):
+            display = ctx.display(f)
+            kind = kind_of(display) or kind_of(f.name)
+            if kind == "maybe-shell" or kind is None:
+                if not is_shell_script(f):
+                    continue
+                kind = "shell"
+            if display not in seen:
+                seen.add(display)
+                todo.append((f, display, kind))
+        if options.get("fix-pins"):
+            from mlwarden.checks.pipeline.fixpins import fix_files
+
+            fix_files(ctx, [(f, d) for f, d, k in todo if k in ("workflow", "action", "gitlab", "docker")])
+        # local GitLab includes are GitLab CI files too
+        i = 0
+        while i < len(todo):
+            f, display, kind = todo[i]
+            findings, includes = _check_file(f, display, kind, options)
+            yield from findings
+            for inc in includes:
+                target = _local_include(ctx, inc)
+                if target is not None:
+                    d = ctx.display(target)
+                    if d not in seen and not excluded(d, ctx.exclude):
+                        seen.add(d)
+                        todo.append((target, d, "gitlab"))
+            i += 1
+
+
+def _local_include(ctx: Context, inc: str) -> Path | None:
+    if any(c in inc for c in "*?[$"):
+        return None
+    target = (ctx.root / inc.lstrip("/")).resolve()
+    try:
+        target.relative_to(ctx.root.resolve())
+    except ValueError:
+        return None  # never outside the tree
+    return target if target.is_file() and not target.is_symlink() else None
+
+
+def _check_file(
+    path: Path, display: str, kind: str, options: dict[str, Any]
+) -> tuple[list[Finding], list[str]]:
+    out: list[Finding] = []
+    includes: list[str] = []
+
+    def emit(
+        rule: Rule, line: int | None, message: str, hint: str = "", severity: Severity | None = None
+    ) -> None:
+        out.append(Finding(rule=rule, path=display, message=message, severity=severity, line=line, hint=hint))
+
+    def unreadable(message: str, line: int | None = None) -> tuple[list[Finding], list[str]]:
+        return [
+            Finding(
+                rule=UNREADABLE,
+                path=display,
+                message=message,
+                line=line,
+                hint="fix the file or exclude it; nothing in it was checked",
+            )
+        ], []
+
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        return unreadable(f"cannot read: {exc.strerror}")
+    if len(data) > MAX_BYTES:
+        return unreadable(f"larger than {MAX_BYTES // (1024 * 1024)} MiB, not checked")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if kind in ("shell", "make"):
+            text = data.decode("utf-8", "replace")
+        else:
+            return unreadable(f"not UTF-8 text (byte {exc.start})")
+    if "\x00" in text:
+        if kind in ("shell", "make"):
+            return [], []  # a binary file without an extension
+        return unreadable("binary content (NUL bytes)")
+    try:
+        if kind in ("workflow", "action", "gitlab"):
+            from mlwarden.checks.pipeline import ynodes as Y
+
+            try:
+                root = Y.compose(text)
+            except Y.YamlError as exc:
+                return unreadable(str(exc), exc.line)
+            if root is None:
+                return [], []
+            if not isinstance(root, Y.MappingNode):
+                return unreadable("not a YAML mapping")
+            if kind == "workflow":
+                from mlwarden.checks.pipeline.gha import check_workflow
+
+                check_workflow(display, root, options, emit)
+            elif kind == "action":
+                from mlwarden.checks.pipeline.gha import check_action
+
+                check_action(display, root, options, emit)
+            else:
+                from mlwarden.checks.pipeline.gitlab import check_gitlab, local_includes
+
+                check_gitlab(display, root, options, emit)
+                includes = local_includes(root)
+        elif kind == "docker":
+            from mlwarden.checks.pipeline.files import check_dockerfile
+
+            check_dockerfile(display, text, options, emit)
+        elif kind == "make":
+            from mlwarden.checks.pipeline.files import check_makefile
+
+            check_makefile(display, text, options, emit)
+        else:
+            from mlwarden.checks.pipeline.files import check_shell
+
+            check_shell(display, text, options, emit)
+    except RecursionError:
+        return unreadable("nested too deeply to check")
+    return out, includes
