@@ -159,7 +159,7 @@ CASES: list[tuple[str, str, list[tuple[str, int, str]]]] = [
 
         config = OmegaConf.load("configs/stable-diffusion/v1-inference.yaml")
         model = load_model_from_config(config, "models/ldm/stable-diffusion-v1/model.ckpt")
-        ''', [("MLW101", 8, "high")]),
+        ''', [("MLW101", 8, "low"), ("MLW101", 16, "high")]),
     # ggerganov/llama.cpp convert scripts: torch.load(..., weights_only=True) is fine on a safe torch,
     # pickle.load of the legacy format is not
     ("llama-cpp-convert", '''
@@ -417,7 +417,8 @@ CASES: list[tuple[str, str, list[tuple[str, int, str]]]] = [
             clf = joblib.load("clf.joblib")
             return tokens, emb, clf
         ''', [("MLW103", 8, "high"), ("MLW104", 6, "high")]),
-    # Lightning / ultralytics: a checkpoint loaded with a lambda map_location; unrelated .load_* methods
+    # Lightning / ultralytics: a checkpoint loaded with a lambda map_location; Lightning's load_from_checkpoint
+    # torch.loads the file too (helpers.py)
     ("lightning-ultralytics", '''
         import lightning as L
         import torch
@@ -431,7 +432,7 @@ CASES: list[tuple[str, str, list[tuple[str, int, str]]]] = [
         model = LitModel.load_from_checkpoint("checkpoints/epoch=9.ckpt")
         checkpoint = torch.load("checkpoints/epoch=9.ckpt", map_location=lambda storage, loc: storage)
         yolo = YOLO("yolov8n.pt")
-        ''', [("MLW101", 11, "high")]),
+        ''', [("MLW101", 10, "high"), ("MLW101", 11, "high")]),
     # requests + torch.load from memory in a serving script: no checksum -> MLW206 at the download
     ("requests-torch-load", '''
         import io

@@ -34,10 +34,11 @@ from mlwarden.core.options import Option
 from mlwarden.core.rules import UNREADABLE
 
 if TYPE_CHECKING:
-    from mlwarden.checks.unsafe_loads.analyze import Analyzer, TorchInfo
+    from mlwarden.checks.unsafe_loads.analyze import Analyzer, Hit, TorchInfo
+    from mlwarden.checks.unsafe_loads.project import FileFacts
     from mlwarden.checks.unsafe_loads.source import Unit
 
-__all__ = ["RULES", "CheckUnsafeLoads", "HubReference", "hub_references"]
+__all__ = ["RULES", "CheckUnsafeLoads", "HubReference", "hub_references", "scan_file", "scan_files"]
 
 
 @dataclass(frozen=True)
@@ -160,30 +161,67 @@ class CheckUnsafeLoads(Check):
         from mlwarden.checks.unsafe_loads.torchver import TorchPins
 
         pins = TorchPins(ctx.root, ctx.opt("torch-version"))
+        files: list[tuple[Path, str]] = []
         for path in ctx.files(_matcher):
             display = ctx.display(path)
             ctx.progress(display)
-            yield from scan_file(path, display, ctx.root, pins)
-
+            files.append((path, display))
+        return scan_files(files, ctx.root, pins)
 
 
 def scan_file(path: Path, display: str, root: Path, pins: object | None = None) -> Iterator[Finding]:
-    """Findings for one file (``pins`` is a torchver.TorchPins; None: torch version unknown)."""
+    """Findings for one file (``pins`` is a torchver.TorchPins; None: torch version unknown); loader
+    wrappers and written files are followed inside this file only."""
+    return scan_files([(path, display)], root, pins)
+
+
+def scan_files(files: list[tuple[Path, str]], root: Path, pins: object | None = None) -> Iterator[Finding]:
+    """Findings for a set of files seen as one repository (see ``project.py``)."""
+    from mlwarden.checks.unsafe_loads.project import finish
+
+    facts = []
+    for path, display in files:
+        problems, ff = analyze_file(path, display, root, pins)
+        yield from problems
+        if ff is not None:
+            facts.append(ff)
+
+    def reparse(path: Path, display: str) -> tuple[Unit, ast.Module, str] | None:
+        parsed, _ = _parse(path, display)
+        return None if parsed is None else (parsed.unit, parsed.tree, str(path.parent))
+
+    def texts() -> Iterator[tuple[Path, str, str]]:
+        for path, display in files:
+            try:
+                with path.open("rb") as fh:
+                    data = fh.read(32 * 1024 * 1024)
+            except OSError:
+                continue
+            yield path, display, data.decode("utf-8", "replace")
+
+    yield from finish(facts, reparse, texts)
+
+
+def analyze_file(path: Path, display: str, root: Path, pins: object | None = None
+                 ) -> tuple[list[Finding], FileFacts | None]:
+    """Phase 1 for one file: problems reading it, and its facts (hits with their sources, files written)."""
     from mlwarden.checks.unsafe_loads.analyze import Analyzer, TorchInfo
+    from mlwarden.checks.unsafe_loads.project import FileFacts, collect
 
     parsed, problem = _parse(path, display)
     if problem is not None:
-        yield problem
-        return
+        return [problem], None
     assert parsed is not None
     unit = parsed.unit
+    problems: list[Finding] = []
     for cell in unit.broken_cells:
         first = next((i for i, c in enumerate(unit.cells) if c == cell), 0)
-        yield Finding(UNREADABLE, display, f"{display}: cell {cell} is not valid Python; it was not checked",
-                      severity=Severity.LOW, line=unit.file_line(first + 1),
-                      hint="fix the cell (IPython magics are fine)", data={"cell": cell})
+        problems.append(Finding(UNREADABLE, display,
+                                f"{display}: cell {cell} is not valid Python; it was not checked",
+                                severity=Severity.LOW, line=unit.file_line(first + 1),
+                                hint="fix the cell (IPython magics are fine)", data={"cell": cell}))
     if not _TRIGGERS.search(unit.text):
-        return  # no rule can match a file that names none of the functions or keywords they look at
+        return problems, None  # no rule can match a file that names none of the functions or keywords
     cache: list[TorchInfo] = []
 
     def torch_info() -> TorchInfo:
@@ -195,19 +233,24 @@ def scan_file(path: Path, display: str, root: Path, pins: object | None = None) 
     try:
         an = Analyzer(parsed.tree, folder=str(path.parent), root=str(root), torch_info=torch_info)
         an.run()
+        facts = FileFacts(path, display)
+        collect(an, facts, lambda h: _finding(h, unit, display))
     except (RecursionError, MemoryError):
-        yield Finding(UNREADABLE, display, f"{display}: too deeply nested to analyse; not checked",
-                      hint="exclude the file")
-        return
-    for h in an.hits:
-        data = dict(h.data)
-        message = h.message
-        line = h.line
-        pos = unit.cell_of(h.line)
-        if pos is not None:
-            data["cell"], data["cell_line"] = pos
-            message = f"cell {pos[0]}, line {pos[1]}: {message}"
-            line = unit.file_line(h.line)
-        yield Finding(rule=h.rule, path=display, message=message, severity=h.severity, line=line,
-                      column=h.column if pos is None else unit.file_column(h.line, h.column - 1), hint=h.hint,
-                      data=data)
+        problems.append(Finding(UNREADABLE, display, f"{display}: too deeply nested to analyse; not checked",
+                                hint="exclude the file"))
+        return problems, None
+    return problems, facts
+
+
+def _finding(h: Hit, unit: Unit, display: str) -> Finding:
+    data = dict(h.data)
+    message = h.message
+    line = h.line
+    pos = unit.cell_of(h.line)
+    if pos is not None:
+        data["cell"], data["cell_line"] = pos
+        message = f"cell {pos[0]}, line {pos[1]}: {message}"
+        line = unit.file_line(h.line)
+    return Finding(rule=h.rule, path=display, message=message, severity=h.severity, line=line,
+                   column=h.column if pos is None else unit.file_column(h.line, h.column - 1), hint=h.hint,
+                   data=data)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlwarden.checks.unsafe_loads import helpers
 from mlwarden.checks.unsafe_loads import rules as R
 from mlwarden.checks.unsafe_loads.resolve import (
     UNKNOWN,
@@ -133,7 +134,7 @@ INTERESTING_ATTRS = frozenset({
     "load_dataset_builder", "SentenceTransformer", "CrossEncoder", "SparseEncoder", "load_lora_weights",
     "load_textual_inversion", "load_ip_adapter", "enable_unsafe_deserialization", "open", "create_model",
     "partial", "load_url", "download_and_extract",
-    *_KERAS_ATTRS,
+    *_KERAS_ATTRS, *helpers.HELPER_ATTRS,
 })
 _REFERENCE_NAMES = frozenset({"load", "loads", "read_pickle", "unsafe_load", "unsafe_load_all", "load_all",
                               "decode", "load_session"})
@@ -152,6 +153,11 @@ class Hit:
     hint: str
     severity: Severity | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    # where it was found (for the provenance pass): the node reported and the scope it is in
+    node: ast.AST | None = field(default=None, repr=False, compare=False)
+    scope: Scope | None = field(default=None, repr=False, compare=False)
+    # the argument that holds the loaded file or data, when the rule is about loading one
+    source: ast.AST | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -242,11 +248,13 @@ class Analyzer:
         self.refs: list[RawRef] = []
         self._calls: dict[int, list[tuple[ast.Call, tuple[str, ...]]]] = {}
         self._saved: frozenset[str] | None = None
+        self._scope: Scope | None = None
 
     # -- driver ---------------------------------------------------------------------------------------
     def run(self) -> None:
         for scope in list(self.res.scopes.values()):
             downloads = False
+            self._scope = scope
             for call in scope.calls:
                 func = call.func
                 if call.args:
@@ -323,8 +331,9 @@ class Analyzer:
     def _hit(self, rule: Rule, node: ast.AST, message: str, hint: str, severity: Severity | None = None,
              **data: Any) -> None:
         data.setdefault("cwe", [f"CWE-{c}" for c in rule.cwe])
+        source = data.pop("_source", None)
         self.hits.append(Hit(rule, getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1,
-                             f"{message} ({_cwe(rule)})", hint, severity, data))
+                             f"{message} ({_cwe(rule)})", hint, severity, data, node, self._scope, source))
 
     # -- argument access ------------------------------------------------------------------------------
     def arg(self, call: ast.Call, scope: Scope, name: str | None, pos: int | None = None,
@@ -419,11 +428,46 @@ class Analyzer:
                           call=_text(call.func))
         if any(q.startswith("keras.") for q in qs) or attr in _KERAS_ATTRS:
             self._keras(call, scope, quals, attr)
+        found = helpers.find(quals) if quals else None
+        if found is not None:
+            self._helper(call, scope, *found)
         self._hub(call, scope, quals, attr)
         self._http(call, scope, quals)
         if not quals and attr in ("download", "download_and_extract") and call.args:
             # datasets loading scripts: dl_manager.download_and_extract({"train": "http://..."})
             self._http_urls(call, _flatten(self.res.eval(call.args[0], scope)), True)
+
+    def _helper(self, call: ast.Call, scope: Scope, qual: str, h: helpers.Helper) -> None:
+        """A well-known third-party helper that unpickles or downloads its argument (helpers.py)."""
+        name = _text(call.func)
+        what = h.what.format(name=f"`{qual.rsplit('.', 1)[-1]}`")
+        value, node = self.arg(call, scope, h.keyword, h.pos)
+        if h.safe:
+            ok, _ = self.arg(call, scope, h.safe)
+            if ok is not ABSENT and not _is_false(ok):
+                return
+        if h.kind in ("unpickle", "pickle"):
+            rule = R.TORCH_LOAD if h.kind == "unpickle" else R.PICKLE_LOAD
+            sev: Severity | None = None
+            if h.torch_default:
+                info = self.torch_info() if self.torch_info else TorchInfo("unknown")
+                if info.state == "safe":
+                    sev = Severity.INFO
+                    what += f" (weights_only=True by default on torch {info.version} pinned in {info.source})"
+            self._hit(rule, call, f"`{name}(...)`: {what}",
+                      "load weights with weights_only=True or from safetensors, or load only files you "
+                      "produced and verified", sev, call=name, helper=qual, _source=node)
+            return
+        text = value if isinstance(value, str) else value.text if isinstance(value, Prefix) else None
+        if text and text.lower().startswith("http://") and not _LOOPBACK.match(text):
+            self._hit(R.INSECURE_DOWNLOAD, call, f"`{name}` downloads `{_short(text)}` over plain http",
+                      "use https and verify a pinned sha256 before loading", call=name, url=text)
+            return
+        shown = f" `{_short(text)}`" if text else ""
+        self._hit(R.UNVERIFIED_DOWNLOAD, call, f"`{name}` downloads{shown} with no checksum check ({what})",
+                  f"pass {h.safe}=... with the expected digest" if h.safe else
+                  "verify a pinned sha256 of the downloaded file before using it", call=name, helper=qual,
+                  url=text)
 
     def _trust_remote_code(self, call: ast.Call, scope: Scope) -> None:
         if isinstance(call.func, ast.Name) and call.func.id == "dict" and \
