@@ -171,7 +171,7 @@ def _hub(ctx: Any, inv: Any) -> list[tuple[str, int, str]]:
 def _pipeline(ctx: Any, inv: Any) -> None:
     """CI actions and container images, when the pipeline check offers them to the inventory."""
     try:
-        from mlwarden.checks import pipeline as _pl  # type: ignore[attr-defined]
+        from mlwarden.checks import pipeline as _pl
     except ImportError:
         return
     add = getattr(_pl, "add_to_inventory", None)

@@ -84,6 +84,28 @@ def test_a_saved_report_without_a_map_still_renders_its_findings() -> None:
     assert "This report has no map" in text and text.count('<tr class="f"') == 1
 
 
+def test_header_says_what_baseline_and_suppressions_hid(tmp_path: Path) -> None:
+    project = example_project(tmp_path)
+    (project / "src" / "extra.py").write_text("import pickle\nobj = pickle.load(open('x.pkl', 'rb'))"
+                                              "  # mlwarden: ignore[MLW103]\n", encoding="utf-8")
+    import subprocess
+    import sys
+    rec = subprocess.run([sys.executable, "-m", "mlwarden", "baseline", "--skip", "audit-deps"], cwd=project,
+                         capture_output=True, text=True, check=False)
+    assert rec.returncode == 0, rec.stderr
+    (project / "requirements.txt").write_text((project / "requirements.txt").read_text() + "flask\n")
+    proc = scan(project, "--skip", "audit-deps", "--baseline", ".mlwarden-baseline.json", "--html",
+                "out/report.html", "--json", "out/report.json")
+    assert proc.returncode in (0, 1), proc.stderr
+    doc = load_json(project / "out" / "report.json")
+    stats = doc["stats"]
+    assert stats["baseline"]["baselined"] > 0 and stats["suppressed"] >= 1
+    text = (project / "out" / "report.html").read_text(encoding="utf-8")
+    assert f"{stats['baseline']['baselined']} baselined" in text
+    assert f"{stats['suppressed']} suppressed" in text
+    assert any("flask" in f["message"] for f in doc["findings"])  # the new line is reported
+
+
 def test_scanned_strings_are_text_never_markup(tmp_path: Path) -> None:
     html, doc = scan_with_html(hostile_project(tmp_path))
     text = html.read_text(encoding="utf-8")

@@ -163,14 +163,7 @@ def _header(w: Any, doc: Mapping[str, Any], meta: Mapping[str, Any], findings: S
     if errors:
         facts.append("<strong class=\"error\">errors: " + ", ".join(esc(k) for k in sorted(errors)) +
                      "</strong>")
-    base = meta.get("baseline")
-    if isinstance(base, Mapping):
-        parts = [f"{esc(k)} {esc(v)}" for k, v in sorted(base.items()) if isinstance(v, (int, str))]
-        if parts:
-            facts.append("baseline: " + ", ".join(parts))
-    for key in ("suppressed", "baselined"):
-        if isinstance(meta.get(key), int):
-            facts.append(f"{key}: {meta[key]}")
+    facts.extend(_hidden(doc.get("stats")))
     db = _database(meta)
     if db:
         facts.append(db)
@@ -180,6 +173,26 @@ def _header(w: Any, doc: Mapping[str, Any], meta: Mapping[str, Any], findings: S
         w("<p class=\"links\">Reports written with this one: " + ", ".join(
             f"<a href=\"{esc(href)}\">{esc(name)}</a>" for name, href in sorted(links.items())) + "</p>\n")
     w("</header>\n")
+
+
+def _hidden(stats: Any) -> list[str]:
+    """What triage hid from this report (the JSON document's ``stats``)."""
+    if not isinstance(stats, Mapping):
+        return []
+    out = []
+    base = stats.get("baseline")
+    if isinstance(base, Mapping):
+        out.append(f"baseline {esc(base.get('file', ''))}: {esc(base.get('baselined', 0))} baselined, "
+                   f"{esc(base.get('fixed', 0))} fixed since")
+    if stats.get("suppressed"):
+        out.append(f"{esc(stats['suppressed'])} suppressed")
+    since = stats.get("new-since")
+    if isinstance(since, Mapping):
+        out.append(f"new since {esc(since.get('rev', ''))}: {esc(since.get('unchanged', 0))} on unchanged "
+                   "lines not shown")
+    if stats.get("filtered"):
+        out.append(f"{esc(stats['filtered'])} filtered out")
+    return out
 
 
 def _database(meta: Mapping[str, Any]) -> str | None:

@@ -32,6 +32,8 @@ def document(report: Report) -> dict[str, Any]:
         doc["notes"] = list(report.notes)
     if report.meta:
         doc["meta"] = dict(report.meta)
+    if report.stats:  # what triage hid: suppressed, baselined (and fixed), outside --new-since, filtered
+        doc["stats"] = dict(report.stats)
     return doc
 
 
