@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from mlwarden.checks.pipeline import rules as R
+from mlwarden.checks.pipeline.dockerfile import substitute
 from mlwarden.checks.pipeline.shell import (
     Command,
     Effective,
@@ -31,6 +32,7 @@ from mlwarden.core.findings import Severity
 # -- shared facts --------------------------------------------------------------------------------------
 
 PICKLE_EXT = (".pt", ".pth", ".ckpt", ".bin", ".pkl", ".pickle", ".joblib", ".dill", ".sav", ".pdparams")
+_KEY_WORDS = ("keyring", "gpg-key", "gpgkey", "signing-key", "pubkey")
 _KEY_EXT = (
     ".gpg",
     ".asc",
@@ -140,6 +142,9 @@ _EXTRACTORS = frozenset(
         "pv",
     }
 )
+_BARE_VAR = re.compile(r"^\$(\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$")
+_SHORT_COMMIT = re.compile(r"^[0-9a-fA-F]{7,40}$")
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _HF_HOSTS = ("huggingface.co", "hf.co", "hf-mirror.com")
 _COMMIT = re.compile(r"^[0-9a-fA-F]{40}$")
 _HEX = re.compile(r"\b[0-9a-fA-F]{32,128}\b")
@@ -256,7 +261,7 @@ class Unit:
     options: Mapping[str, Any]
     downloads: list[Download] = field(default_factory=list)
     verify_texts: list[str] = field(default_factory=list)
-    checkouts: list[tuple[str, int]] = field(default_factory=list)  # (ref, line)
+    checkouts: list[tuple[str, int]] = field(default_factory=list)  # (ref, index of the clone before it)
     clones: list[tuple[Command, str, str | None]] = field(default_factory=list)  # (cmd, url, branch)
     installs: list[str] = field(default_factory=list)  # requirement files installed (-r)
     extra_verified: bool = False  # e.g. a Dockerfile ADD --checksum of the same file
@@ -279,18 +284,52 @@ def check_unit(
     options: Mapping[str, Any],
     emit: Emit,
     extra: Sequence[Download] = (),
+    env: Mapping[str, str] | None = None,
 ) -> Unit:
     """Check the shell ``scripts`` (text, first file line) of one unit. ``emit(rule, line, message, hint,
-    severity=None)`` receives findings. ``extra`` are downloads found outside shell (Dockerfile ADD)."""
+    severity=None)`` receives findings. ``extra`` are downloads found outside shell (Dockerfile ADD);
+    ``env`` are variables known before the scripts run (Dockerfile ARG/ENV, workflow ``env:``)."""
     unit = Unit(path=path, emit=emit, options=options)
     unit.downloads.extend(extra)
+    variables: dict[str, str | None] = {k: v for k, v in (env or {}).items() if "\x00" not in v}
     for text, first in scripts:
         script = parse_shell(text, first)
         for cmd in script:
+            _track_variables(cmd, variables)
+            if variables and any("$" in w for w in cmd.words):
+                cmd.words = _expand_words(cmd.words, variables)
             _classify(unit, script, cmd)
     _report_downloads(unit)
     _report_clones(unit)
     return unit
+
+
+def _expand_words(words: list[str], variables: dict[str, str | None]) -> list[str]:
+    out: list[str] = []
+    for w in words:
+        if "$" not in w:
+            out.append(w)
+            continue
+        new = substitute(w, variables)
+        # an unquoted $VAR holding several words is split by the shell
+        out.extend(new.split() if _BARE_VAR.match(w) else [new])
+    return out
+
+
+def _track_variables(cmd: Command, variables: dict[str, str | None]) -> None:
+    """Remember ``NAME=value`` and ``export NAME=value`` (literal values, known variables expanded)."""
+    words = (
+        cmd.words[1:] if cmd.words[:1] in (["export"], ["declare"], ["local"], ["readonly"]) else cmd.words
+    )
+    if not words or cmd.depth or not all(_ASSIGNMENT.match(w) for w in words):
+        return
+    for w in words:
+        name, _, value = w.partition("=")
+        if "\x00" in value:
+            variables[name] = None  # set from a command substitution: unknown
+            continue
+        value = substitute(value, variables) if "$" in value else value
+        variables[name] = None if "$" in value else value
 
 
 def _classify(unit: Unit, script: Script, cmd: Command) -> None:
@@ -549,7 +588,7 @@ def _fetch(unit: Unit, script: Script, cmd: Command, eff: Effective) -> None:
     owner = script.owner_of(cmd)
     owner_eff = effective(owner.words) if owner is not None else None
     for url in urls:
-        if has_placeholder(url):
+        if has_placeholder(host_of(url)) or "$" in host_of(url):
             continue
         # `curl | sh`, `sh -c "$(curl ...)"`, `bash <(curl ...)`, `eval "$(curl ...)"`
         data_script = _is_data_script(sink, script, cmd)
@@ -697,12 +736,13 @@ def _report_downloads(unit: Unit) -> None:
 
 def _is_key_or_sum(name: str) -> bool:
     low = name.lower()
-    return low.endswith(_KEY_EXT) or bool(_CHECKSUM_NAMES.search(low))
+    return low.endswith(_KEY_EXT) or bool(_CHECKSUM_NAMES.search(low)) or any(w in low for w in _KEY_WORDS)
 
 
 def _report_clones(unit: Unit) -> None:
-    pinned_refs = [r for r, _ in unit.checkouts if is_commit(r) or r.startswith("$") or "\x00" in r]
-    for cmd, url, branch in unit.clones:
+    # an advisory rule: an abbreviated commit (7+ hex) or a variable counts as a checkout at a commit
+    pinned = {i for r, i in unit.checkouts if _SHORT_COMMIT.match(r) or r.startswith("$") or "\x00" in r}
+    for index, (cmd, url, branch) in enumerate(unit.clones):
         low = url.lower()
         if low.startswith(("http://", "git://")) and not is_local_host(
             host_of(url.replace("git://", "http://"))
@@ -714,7 +754,7 @@ def _report_clones(unit: Unit) -> None:
                 "clone over https and check out a commit",
             )
             continue
-        if pinned_refs or (branch and is_commit(branch)):
+        if index in pinned or (branch and is_commit(branch)):
             continue
         repo = hf_repo_url(url)
         if repo is not None:
@@ -791,7 +831,7 @@ def _git(unit: Unit, cmd: Command, eff: Effective) -> None:
     elif sub in ("checkout", "switch", "reset", "fetch"):
         for a in rest:
             if not a.startswith("-"):
-                unit.checkouts.append((a, cmd.line))
+                unit.checkouts.append((a, len(unit.clones) - 1))
 
 
 def _hf_cli(unit: Unit, cmd: Command, eff: Effective) -> None:

@@ -189,8 +189,9 @@ def _stages(df: Dockerfile) -> None:
                 if nxt == base:
                     break
                 base = nxt
-            current = Stage(index=len(df.stages), base=base, base_raw=base_raw, name=stage_name,
-                            line=ins.line)
+            current = Stage(
+                index=len(df.stages), base=base, base_raw=base_raw, name=stage_name, line=ins.line
+            )
             df.stages.append(current)
         if current is not None:
             ins.stage = current.index

@@ -108,14 +108,17 @@ def check_dockerfile(path: str, text: str, options: Mapping[str, Any], emit: Emi
                     f"{base} is a full distribution image",
                     f"use {ref.short}:<version>-slim or a distroless image for the final stage",
                 )
+    env: dict[str, str] = {k: v for k, v in df.global_args.items() if v is not None}
     for ins in df.instructions:
+        if ins.keyword in ("ARG", "ENV"):
+            env.update(_env_pairs(ins))
         if ins.keyword == "USER" and ins.stage >= 0:
             stage_user[ins.stage] = ins.args.split(":")[0].strip() or None
         elif ins.keyword == "RUN":
             scripts.extend(_run_scripts(ins))
         elif ins.keyword == "ADD":
-            _add(path, ins, extra, emit)
-    check_unit(path, scripts, options, emit, extra=extra)
+            _add(path, ins, extra, emit, env)
+    check_unit(path, scripts, options, emit, extra=extra, env=env)
     if df.stages:
         final = df.stages[-1]
         user = _user_of(final.index, stage_user, stage_parent)
@@ -133,6 +136,21 @@ def check_dockerfile(path: str, text: str, options: Mapping[str, Any], emit: Emi
                 "the final stage runs as root" + ("" if user else " (no USER instruction)"),
                 "add `USER <non-root user>` at the end of the final stage",
             )
+
+
+def _env_pairs(ins: D.Instruction) -> dict[str, str]:
+    out: dict[str, str] = {}
+    try:
+        words = shlex.split(ins.args)
+    except ValueError:
+        words = ins.args.split()
+    if ins.keyword == "ENV" and len(words) >= 2 and "=" not in words[0]:
+        return {words[0]: " ".join(words[1:])}  # legacy `ENV NAME value`
+    for w in words:
+        name, eq, value = w.partition("=")
+        if eq and re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
+            out[name] = D.substitute(value, dict(out))
+    return out
 
 
 def _user_of(index: int, users: dict[int, str | None], parents: dict[int, int]) -> str | None:
@@ -158,13 +176,14 @@ def _run_scripts(ins: D.Instruction) -> list[tuple[str, int]]:
     return [(text, ins.line)]
 
 
-def _add(path: str, ins: D.Instruction, extra: list[Download], emit: Emit) -> None:
+def _add(path: str, ins: D.Instruction, extra: list[Download], emit: Emit, env: Mapping[str, str]) -> None:
     words = ins.json_args if ins.json_args is not None else ins.args.split()
     if len(words) < 2 or ins.heredocs:
         return
     from mlwarden.checks.pipeline.shell import Command
 
     for src in words[:-1]:
+        src = D.substitute(src, dict(env)) if "$" in src else src
         if not re.match(r"^(https?|ftp)://", src, re.IGNORECASE) and not src.startswith("git@"):
             continue
         cmd = Command(words=["ADD", src], line=ins.line, text=f"ADD {src}", pipeline=0)

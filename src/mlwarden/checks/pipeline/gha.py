@@ -103,8 +103,9 @@ def check_workflow(path: str, root: Y.Node, options: Mapping[str, Any], emit: Em
             "add `permissions: contents: read` at the top",
         )
     release = _release_trigger(root)
+    env = _env(Y.get(root, "env"))
     for name, _, job in job_items:
-        _job(path, name, job, trig, release, options, emit)
+        _job(path, name, job, trig, release, options, emit, env)
 
 
 def check_action(path: str, root: Y.Node, options: Mapping[str, Any], emit: Emit) -> None:
@@ -120,8 +121,23 @@ def check_action(path: str, root: Y.Node, options: Mapping[str, Any], emit: Emit
             check_image(text, Y.line(image), options, emit, where="action image")
 
 
+def _env(node: Y.Node | None) -> dict[str, str]:
+    return {
+        k: str(v.value)
+        for k, _, v in Y.items(node)
+        if isinstance(v, Y.ScalarNode) and "${{" not in str(v.value)
+    }
+
+
 def _job(
-    path: str, name: str, job: Y.Node, trig: set[str], release: bool, options: Mapping[str, Any], emit: Emit
+    path: str,
+    name: str,
+    job: Y.Node,
+    trig: set[str],
+    release: bool,
+    options: Mapping[str, Any],
+    emit: Emit,
+    workflow_env: Mapping[str, str] | None = None,
 ) -> None:
     cond = " ".join(s.value for s in Y.strings(Y.get(job, "if")))
     same_repo = bool(_SAME_REPO.search(cond))
@@ -157,7 +173,11 @@ def _job(
     steps = Y.seq(Y.get(job, "steps"))
     default_shell = Y.scalar(Y.get(Y.get(Y.get(job, "defaults"), "run"), "shell")) or ""
     scripts = _steps(path, steps, trig, options, emit, job=name, default_shell=default_shell)
-    check_unit(path, scripts, options, emit)
+    env = dict(workflow_env or {})
+    env.update(_env(Y.get(job, "env")))
+    for step in steps:
+        env.update(_env(Y.get(step, "env")))
+    check_unit(path, scripts, options, emit, env=env)
     # privileged trigger + PR code
     pr_checkout_line = None
     if trig & PR_TARGET and not same_repo:

@@ -44,8 +44,11 @@ def compose(text: str) -> Node | None:
     """The document's root node (None for an empty document). Raises YamlError."""
     try:
         docs = [d for d in yaml.compose_all(text, Loader=_Loader) if d is not None]
-        if len(docs) > 1 and isinstance(docs[0], MappingNode) and \
-                [k.value for k, _ in docs[0].value] == ["spec"]:
+        if (
+            len(docs) > 1
+            and isinstance(docs[0], MappingNode)
+            and [k.value for k, _ in docs[0].value] == ["spec"]
+        ):
             return docs[1]  # a GitLab CI/CD component: spec header, then the configuration
         return docs[0] if docs else None
     except yaml.MarkedYAMLError as exc:
