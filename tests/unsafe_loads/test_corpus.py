@@ -136,7 +136,7 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("trc-false", f"from transformers import AutoModel\nAutoModel.from_pretrained('org/m', revision='{C40}', "
      "trust_remote_code=False)\n", []),
     ("trc-unpinned-high", "from transformers import AutoModel\nAutoModel.from_pretrained('org/m', "
-     "trust_remote_code=True)\n", ["hub-unpinned", "trust-remote-code"]),
+     "trust_remote_code=True)\n", ["trust-remote-code"]),
     # --- Hub downloads ------------------------------------------------------------------------------
     ("hub-no-rev", "from transformers import AutoModel\nAutoModel.from_pretrained('bert-base-uncased')\n",
      ["hub-unpinned"]),
@@ -303,11 +303,11 @@ def test_every_finding_names_cwe_and_fix(tmp_path: Path) -> None:
     assert code
 
 
-def test_unpinned_with_remote_code_is_high(tmp_path: Path) -> None:
+def test_unpinned_with_remote_code_is_one_high_finding(tmp_path: Path) -> None:
     got = scan(tmp_path, "from transformers import AutoModel\nAutoModel.from_pretrained('org/m', "
                "trust_remote_code=True)\n")
-    hub = [f for f in got if f.rule.slug == "hub-unpinned"]
-    assert hub and hub[0].level.label == "high"
+    assert [(f.rule.slug, f.level.label) for f in got] == [("trust-remote-code", "high")]
+    assert "not pinned to a commit" in got[0].message and got[0].data["repo_id"] == "org/m"
 
 
 def test_severities(tmp_path: Path) -> None:

@@ -240,3 +240,60 @@ def test_third_party_helpers(tmp_path: Path) -> None:
     msgs = {f.line: f.message for f in found}
     assert "weights_only=False" in msgs[10] and "attempt_download" in msgs[10]
     assert "a downloaded" not in msgs[13]
+
+
+# --- trust_remote_code --------------------------------------------------------------------------------
+def test_trust_remote_code_and_unpinned_revision_are_one_finding(tmp_path: Path) -> None:
+    found = repo(tmp_path, {"m.py": '''
+        from transformers import AutoModel, AutoTokenizer
+        m = AutoModel.from_pretrained("org/model", trust_remote_code=True)
+        t = AutoTokenizer.from_pretrained("org/model", revision="main", trust_remote_code=True)
+        p = AutoModel.from_pretrained("org/model", revision="0123456789abcdef0123456789abcdef01234567",
+                                      trust_remote_code=True)
+    '''})
+    assert got(found) == [("m.py", "trust-remote-code", 2, "high"), ("m.py", "trust-remote-code", 3, "high"),
+                          ("m.py", "trust-remote-code", 4, "high")]
+    msgs = [f.message for f in sorted(found, key=lambda f: f.line or 0)]
+    assert "`org/model`, which is not pinned to a commit (no revision" in msgs[0]
+    assert "revision `main` is a branch or tag" in msgs[1]
+    assert "not pinned" not in msgs[2]
+    assert found[0].data["also"][0]["slug"] == "hub-unpinned"
+
+
+def test_trust_remote_code_in_bundles(tmp_path: Path) -> None:
+    found = repo(tmp_path, {"m.py": '''
+        from transformers import AutoModel, AutoConfig
+        def model_kwargs(dtype):
+            kw = dict(trust_remote_code=True, torch_dtype=dtype)
+            kw["low_cpu_mem_usage"] = True
+            return kw
+        init = {"trust_remote_code": True, "cache_dir": None}
+        cfg = AutoConfig.from_pretrained("./local", **init)
+        unrelated = {"trust_remote_code": False}
+    '''})
+    assert got(found) == [("m.py", "trust-remote-code", 3, "high"), ("m.py", "trust-remote-code", 7, "high")]
+    assert found[0].data.get("bundle") or found[1].data.get("bundle")
+
+
+def test_trust_remote_code_in_training_configs(tmp_path: Path) -> None:
+    code = '''
+        from transformers import AutoModelForCausalLM
+        def load(model_args):
+            return AutoModelForCausalLM.from_pretrained(model_args.model_name_or_path,
+                                                        trust_remote_code=model_args.trust_remote_code)
+    '''
+    found = repo(tmp_path, {
+        "src/loader.py": code,
+        "examples/sft.yaml": "model_name_or_path: Qwen/Qwen2-7B\ntrust_remote_code: true\nstage: sft\n",
+        "configs/pinned.json": '{"model_name_or_path": "Qwen/Qwen2-7B",\n "revision": '
+                               '"0123456789abcdef0123456789abcdef01234567",\n "trust_remote_code": true}\n',
+        "configs/off.yaml": "model_name_or_path: Qwen/Qwen2-7B\ntrust_remote_code: false\n",
+        "configs/local.toml": "model_name_or_path = \"./ckpt\"\ntrust_remote_code = true\n",
+    })
+    assert got(found) == [("configs/local.toml", "trust-remote-code", 2, "medium"),
+                          ("configs/pinned.json", "trust-remote-code", 3, "medium"),
+                          ("examples/sft.yaml", "trust-remote-code", 2, "high")]
+    assert "`Qwen/Qwen2-7B`, not pinned to a commit (no revision)" in found[-1].message
+    # without code that passes a config value on, a config naming no model is not reported
+    alone = repo(tmp_path / "b", {"x.yaml": "trust_remote_code: true\n"})
+    assert alone == []

@@ -234,13 +234,13 @@ CASES: list[tuple[str, str, list[tuple[str, int, str]]]] = [
         tok = AutoTokenizer.from_pretrained("bert-base-uncased", revision=REV)
         model = AutoModel.from_pretrained("bert-base-uncased", revision=REV)
         ''', []),
-    # deepseek-ai model cards: trust_remote_code=True on an unpinned id -> both high
+    # deepseek-ai model cards: trust_remote_code=True on an unpinned id -> one high finding with both facts
     ("deepseek-trust-remote-code", '''
         from transformers import AutoModelForCausalLM, AutoTokenizer
         tokenizer = AutoTokenizer.from_pretrained("deepseek-ai/deepseek-coder-1.3b-base", trust_remote_code=True)
         model = AutoModelForCausalLM.from_pretrained("deepseek-ai/deepseek-coder-1.3b-base",
                                                      trust_remote_code=True).cuda()
-        ''', [("MLW107", 2, "high"), ("MLW107", 3, "high"), ("MLW201", 2, "high"), ("MLW201", 3, "high")]),
+        ''', [("MLW107", 2, "high"), ("MLW107", 3, "high")]),
     # torch.hub usage from ultralytics/yolov5, isl-org/MiDaS and facebookresearch/dinov2 READMEs
     ("torch-hub-readmes", '''
         import torch

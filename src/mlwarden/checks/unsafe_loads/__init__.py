@@ -61,7 +61,7 @@ _TRIGGERS = re.compile(
 
 def _matcher(rel: str) -> bool:
     low = rel.lower()
-    return low.endswith((".py", ".pyi", ".pyw", ".ipynb"))
+    return low.endswith((".py", ".pyi", ".pyw", ".ipynb", ".yaml", ".yml", ".json", ".toml"))
 
 
 class _Parsed:
@@ -177,11 +177,16 @@ def scan_file(path: Path, display: str, root: Path, pins: object | None = None) 
 
 def scan_files(files: list[tuple[Path, str]], root: Path, pins: object | None = None) -> Iterator[Finding]:
     """Findings for a set of files seen as one repository (see ``project.py``)."""
+    from mlwarden.checks.unsafe_loads.configs import is_config, scan_config
     from mlwarden.checks.unsafe_loads.project import finish
 
     facts = []
+    configs = [(p, d) for p, d in files if is_config(p.name)]
+    files = [(p, d) for p, d in files if not is_config(p.name)]
+    dynamic = False
     for path, display in files:
         problems, ff = analyze_file(path, display, root, pins)
+        dynamic = dynamic or bool(ff is not None and ff.trc_dynamic)
         yield from problems
         if ff is not None:
             facts.append(ff)
@@ -200,6 +205,8 @@ def scan_files(files: list[tuple[Path, str]], root: Path, pins: object | None = 
             yield path, display, data.decode("utf-8", "replace")
 
     yield from finish(facts, reparse, texts)
+    for path, display in configs:
+        yield from scan_config(path, display, dynamic)
 
 
 def analyze_file(path: Path, display: str, root: Path, pins: object | None = None
@@ -232,8 +239,9 @@ def analyze_file(path: Path, display: str, root: Path, pins: object | None = Non
 
     try:
         an = Analyzer(parsed.tree, folder=str(path.parent), root=str(root), torch_info=torch_info)
+        an.scan_bundles = "trust_remote_code" in unit.text
         an.run()
-        facts = FileFacts(path, display)
+        facts = FileFacts(path, display, trc_dynamic=an.trc_dynamic)
         collect(an, facts, lambda h: _finding(h, unit, display))
     except (RecursionError, MemoryError):
         problems.append(Finding(UNREADABLE, display, f"{display}: too deeply nested to analyse; not checked",

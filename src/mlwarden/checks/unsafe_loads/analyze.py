@@ -249,6 +249,9 @@ class Analyzer:
         self._calls: dict[int, list[tuple[ast.Call, tuple[str, ...]]]] = {}
         self._saved: frozenset[str] | None = None
         self._scope: Scope | None = None
+        self._trc_used: set[int] = set()
+        self.trc_dynamic = False  # trust_remote_code comes from a run-time value (a config, an option)
+        self.scan_bundles = True  # set False when the file text never names trust_remote_code
 
     # -- driver ---------------------------------------------------------------------------------------
     def run(self) -> None:
@@ -278,6 +281,9 @@ class Analyzer:
             if downloads:
                 calls = [(c, self._callee(c, scope)) for c in scope.calls]
                 self._check_unverified(scope, calls)
+        if self.scan_bundles:
+            self._trc_bundles()
+        self._merge_trust_and_pin()
 
     def _loader_references(self, call: ast.Call, scope: Scope) -> None:
         """A loader passed by reference (``DatasetFolder(root, loader=torch.load)``, ``map(pickle.load, fs)``)
@@ -473,20 +479,87 @@ class Analyzer:
         if isinstance(call.func, ast.Name) and call.func.id == "dict" and \
                 "builtins.dict" in self._callee(call, scope):
             return  # dict(trust_remote_code=True) is reported where it is used (splat or *_kwargs)
-        v, _ = self.arg(call, scope, "trust_remote_code")
+        v, node = self.arg(call, scope, "trust_remote_code")
         if not self._any(v, _is_true):
             for kw in call.keywords:  # pipeline(model_kwargs={...}), SentenceTransformer(config_kwargs=...)
                 if kw.arg and kw.arg.endswith("_kwargs"):
                     d = self.res.eval(kw.value, scope)
                     if isinstance(d, DictVal) and _is_true(d.get("trust_remote_code")[1]):
-                        v = True
+                        v, node = True, kw.value
                         break
+        if node is not None and v is not True and not isinstance(node, ast.Constant):
+            self.trc_dynamic = True  # trust_remote_code=args.trust_remote_code: set by a config at run time
+        if node is not None:
+            self._trc_used.update(self._dict_origins(node, scope, 0))
         if self._any(v, _is_true):
             self._hit(R.TRUST_REMOTE_CODE, call,
                       f"`{_text(call.func)}(..., trust_remote_code=True)` runs Python code downloaded from "
                       "the model repository",
                       "remove trust_remote_code=True, or review the repository code and pin it with "
                       "revision=\"<40-hex commit>\"", call=_text(call.func))
+
+    def _dict_origins(self, node: ast.AST, scope: Scope, depth: int) -> set[int]:
+        """The dict literals / dict() calls a keyword bundle comes from (through names)."""
+        if depth > 4:
+            return set()
+        if isinstance(node, (ast.Dict, ast.Call)):
+            return {id(node)}
+        if isinstance(node, ast.IfExp):
+            return self._dict_origins(node.body, scope, depth + 1) | \
+                self._dict_origins(node.orelse, scope, depth + 1)
+        if isinstance(node, ast.Name):
+            where = self._binding_scope(scope, node.id) or scope
+            out: set[int] = set()
+            for kind, payload in where.bindings.get(node.id, [])[:8]:
+                if kind == "expr" and payload is not None:
+                    out |= self._dict_origins(payload, where, depth + 1)
+            return out
+        return set()
+
+    def _trc_bundles(self) -> None:
+        """``trust_remote_code=True`` in a dict bundle (``dict(trust_remote_code=True, ...)``, ``{...}``) that
+        no call in this file resolves (mutated later, returned, passed to another module): report the
+        bundle."""
+        for node in ast.walk(self.tree):
+            if id(node) in self._trc_used:
+                continue
+            value: ast.AST | None = None
+            if isinstance(node, ast.Dict):
+                value = next((v for k, v in zip(node.keys, node.values, strict=True)
+                              if isinstance(k, ast.Constant) and k.value == "trust_remote_code"), None)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict":
+                value = next((k.value for k in node.keywords if k.arg == "trust_remote_code"), None)
+            if isinstance(value, ast.Constant) and _is_true(value.value):
+                self._scope = None
+                self._hit(R.TRUST_REMOTE_CODE, node,
+                          "a keyword bundle with trust_remote_code=True: the Hugging Face loader it is "
+                          "passed to runs Python code downloaded from the model repository",
+                          "remove trust_remote_code=True, or review the repository code and pin it with "
+                          "revision=\"<40-hex commit>\"", call="dict", bundle=True)
+
+    def _merge_trust_and_pin(self) -> None:
+        """``trust_remote_code=True`` and an unpinned revision on one call are one problem: one high finding
+        with both facts (the trust_remote_code one, carrying the revision facts)."""
+        unpinned = {id(h.node): h for h in self.hits if h.rule is R.HUB_UNPINNED and h.node is not None}
+        if not unpinned:
+            return
+        drop: set[int] = set()
+        for h in self.hits:
+            if h.rule is not R.TRUST_REMOTE_CODE or h.node is None:
+                continue
+            u = unpinned.get(id(h.node))
+            if u is None:
+                continue
+            drop.add(id(u))
+            kind, shown = u.data.get("kind", "model"), u.data.get("repo_id", "?")
+            h.message = (f"`{h.data.get('call', '?')}(..., trust_remote_code=True)` runs Python code "
+                         f"downloaded from {kind} `{shown}`, which is not pinned to a commit "
+                         f"({u.data.get('why', 'unpinned')}) (CWE-94, CWE-829, CWE-494)")
+            h.hint = ("remove trust_remote_code=True, or review the repository code and pin it with "
+                      "revision=\"<40-hex commit>\" (and code_revision)")
+            h.data.update({k: u.data[k] for k in ("repo_id", "kind", "revision") if k in u.data})
+            h.data["also"] = [{"id": u.rule.id, "slug": u.rule.slug, "severity": "high"}]
+        self.hits = [h for h in self.hits if id(h) not in drop]
 
     def _torch_load(self, call: ast.Call, scope: Scope) -> None:
         name = _text(call.func)
@@ -784,13 +857,14 @@ class Analyzer:
         if rev is ABSENT or rev is None:
             self._hit(R.HUB_UNPINNED, call, f"`{name}` downloads {kind} `{shown}` without a revision "
                       f"(whatever the default branch holds){extra}", hint, sev, call=name, repo_id=shown,
-                      kind=kind, revision=None)
+                      kind=kind, revision=None, why="no revision: whatever the default branch holds")
         elif isinstance(rev, str):
             if COMMIT.match(rev):
                 return
             why = "a short hash, not a full commit" if _SHORT_HEX.match(rev) else "a branch or tag"
             self._hit(R.HUB_UNPINNED, call, f"`{name}` downloads {kind} `{shown}` at revision `{rev}`, "
-                      f"{why}{extra}", hint, sev, call=name, repo_id=shown, kind=kind, revision=rev)
+                      f"{why}{extra}", hint, sev, call=name, repo_id=shown, kind=kind, revision=rev,
+                      why=f"revision `{rev}` is {why}")
         else:
             self._hit(R.HUB_REVISION_UNKNOWN, call, f"`{name}` downloads {kind} `{shown}` at a revision the "
                       "check cannot resolve", hint, call=name, repo_id=shown, kind=kind,

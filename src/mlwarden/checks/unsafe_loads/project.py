@@ -85,6 +85,7 @@ class FileFacts:
     pendings: list[Pending] = field(default_factory=list)
     saves: list[tuple[str, int, str]] = field(default_factory=list)
     wrappers: list[Wrapper] = field(default_factory=list)
+    trc_dynamic: bool = False
 
 
 def file_arg(call: ast.AST) -> ast.AST | None:

@@ -57,14 +57,15 @@ HUB_UNPINNED = Rule(
     "Model or dataset download not pinned to a commit",
     "Without `revision=\"<40-hex commit>\"` a Hub download fetches whatever the branch or tag points to now; "
     "the owner (or an attacker with their token) can change it under you. Branches, tags and short hashes "
-    "are not pins. Pin the full commit id shown on the Hub (\"Files and versions\" > history).",
-    cwe=(494, 829), check=_C)
+    "are not pins. Pin the full commit id shown on the Hub (\"Files and versions\" > history). Not reported "
+    "in test suites (fixtures and tiny test models are fetched on purpose).",
+    cwe=(494, 829), check=_C, role_severity=(("test", None),))
 HUB_REVISION_UNKNOWN = Rule(
     "MLW202", "hub-revision-unknown", Severity.LOW, "Download revision the check cannot resolve",
     "The revision (or keyword arguments that may carry it) comes from a value computed at run time, so the "
     "check cannot tell whether the download is pinned. Pass a literal `revision=\"<40-hex commit>\"` or a "
     "module constant holding one.",
-    cwe=(829,), check=_C)
+    cwe=(829,), check=_C, role_severity=(("test", None),))
 TORCH_HUB_UNPINNED = Rule(
     "MLW203", "torch-hub-unpinned", Severity.HIGH, "torch.hub.load of a GitHub ref that is not a commit",
     "`torch.hub.load(\"owner/repo[:ref]\", ...)` downloads and runs `hubconf.py` from that ref; without a "
