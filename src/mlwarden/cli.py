@@ -232,6 +232,8 @@ EXTRA_COMMANDS: dict[str, str] = {
     "db": "mlwarden.checks.audit.db:main",
     "report": "mlwarden.reportcmd:main",
     "baseline": "mlwarden.scan:baseline_main",
+    "lock": "mlwarden.checks.verify.commands:lock_main",
+    "sign": "mlwarden.checks.verify.commands:sign_main",
 }
 
 

@@ -19,6 +19,7 @@ REGISTRY: dict[str, str] = {
     "audit-deps": "mlwarden.checks.audit:AuditDeps",
     "generate-sbom": "mlwarden.checks.sbom:GenerateSbom",
     "check-pipeline": "mlwarden.checks.pipeline:CheckPipeline",
+    "verify-artifacts": "mlwarden.checks.verify:VerifyArtifacts",
 }
 
 

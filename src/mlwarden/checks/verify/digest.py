@@ -1,0 +1,107 @@
+"""Hash files once, in parallel (one file per worker thread; hashlib releases the GIL on large buffers).
+
+One read of each file gives every digest any part of verify-artifacts needs from it: sha256 (lock,
+signatures, LFS, the ML-BOM), and on request DVC's MD5 and DVC 2's legacy MD5 of text files with CRLF
+turned into LF (``md5-dos2unix``), exactly as dvc-data computes them (1 MiB chunks, text decided on the
+first 512 bytes)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+CHUNK = 1 << 20  # dvc-data reads 1 MiB chunks; its dos2unix works chunk by chunk, so must ours
+_TEXT_CHARS = bytes(range(32, 127)) + b"\n\r\t\f\b"
+
+
+@dataclass(frozen=True)
+class Digest:
+    sha256: str
+    size: int
+    md5: str | None = None
+    md5_dos2unix: str | None = None  # DVC 2 (legacy) md5 of a text file
+
+
+@dataclass(frozen=True)
+class HashError:
+    message: str
+
+
+def is_text_block(block: bytes) -> bool:
+    """dvc-data's istextblock: no NUL and at most 30% non-text bytes in the first 512 bytes."""
+    if not block:
+        return True
+    if b"\x00" in block:
+        return False
+    return len(block.translate(None, _TEXT_CHARS)) / len(block) <= 0.30
+
+
+def hash_file(path: Path, md5: bool = False) -> Digest | HashError:
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        return HashError(exc.strerror or str(exc))
+    sha = hashlib.sha256()
+    m5 = hashlib.md5(usedforsecurity=False) if md5 else None
+    legacy = hashlib.md5(usedforsecurity=False) if md5 else None
+    is_text: bool | None = None
+    size = 0
+    try:
+        with os.fdopen(fd, "rb", buffering=0) as fh:
+            buf = bytearray(CHUNK)
+            view = memoryview(buf)
+            while True:
+                n = fh.readinto(buf)
+                if not n:
+                    break
+                chunk = view[:n]
+                size += n
+                sha.update(chunk)
+                if m5 is not None and legacy is not None:
+                    m5.update(chunk)
+                    data = bytes(chunk)
+                    if is_text is None:
+                        is_text = is_text_block(data[:512])
+                    legacy.update(data.replace(b"\r\n", b"\n") if is_text else data)
+    except OSError as exc:
+        return HashError(exc.strerror or str(exc))
+    return Digest(sha.hexdigest(), size, m5.hexdigest() if m5 else None,
+                  (legacy.hexdigest() if is_text else m5.hexdigest()) if m5 and legacy else None)
+
+
+def hash_many(paths: Iterable[Path], md5_for: frozenset[Path] = frozenset(),
+              jobs: int = 0) -> dict[Path, Digest | HashError]:
+    """Digests of many files; each file is read once, by one worker."""
+    todo = sorted(set(paths), key=lambda p: -_size(p))  # biggest first: better packing
+    if not todo:
+        return {}
+    workers = jobs if jobs > 0 else min(32, (os.cpu_count() or 1) + 2)
+    if workers <= 1 or len(todo) == 1:
+        return {p: hash_file(p, p in md5_for) for p in todo}
+    with ThreadPoolExecutor(max_workers=min(workers, len(todo))) as pool:
+        results = pool.map(lambda p: hash_file(p, p in md5_for), todo)
+        return dict(zip(todo, results, strict=True))
+
+
+def _size(p: Path) -> int:
+    try:
+        return p.stat().st_size
+    except OSError:
+        return 0
+
+
+def git_blob_sha1(path: Path) -> str | None:
+    """The git blob id of a file (Hugging Face cache blobs of non-LFS files are named by it)."""
+    try:
+        size = path.stat().st_size
+        h = hashlib.sha1(f"blob {size}\0".encode(), usedforsecurity=False)
+        with path.open("rb") as fh:
+            while chunk := fh.read(CHUNK):
+                h.update(chunk)
+    except OSError:
+        return None
+    return h.hexdigest()

@@ -1,0 +1,263 @@
+"""verify-artifacts against the lock, Git LFS pointers, DVC records, code and Hugging Face caches: every
+kind of tampering on real git repositories."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.verify.helpers import (
+    findings,
+    git,
+    hf_folder,
+    lfs_add,
+    lfs_pointer,
+    make_repo,
+    run,
+    safetensors_bytes,
+    slugs,
+)
+
+PIN = "0123456789abcdef0123456789abcdef01234567"
+OTHER = "fedcba9876543210fedcba9876543210fedcba98"
+
+
+def _locked(tmp_path: Path, capsys, monkeypatch) -> Path:
+    repo = make_repo(tmp_path / "repo")
+    hf_folder(repo)
+    (repo / "weights.safetensors").write_bytes(safetensors_bytes(8, 1))
+    git(repo, "add", "-A")
+    assert run(repo, "lock", capsys=capsys, monkeypatch=monkeypatch)[0] == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "reviewed")
+    return repo
+
+
+def test_same_size_replacement_is_changed(tmp_path: Path, capsys, monkeypatch) -> None:
+    repo = _locked(tmp_path, capsys, monkeypatch)
+    (repo / "weights.safetensors").write_bytes(safetensors_bytes(8, 2))  # same size, other bytes
+    (repo / "models/bert/config.json").write_text('{"model_type": "gpt2"}\n')
+    rc, found = findings(repo, capsys=capsys, monkeypatch=monkeypatch)
+    assert rc == 1
+    assert slugs(found) == {("artifact-changed", "weights.safetensors"),
+                            ("artifact-changed", "models/bert/config.json")}
+    assert all(f["severity"] == "high" for f in found)
+
+
+def test_added_missing_and_symlinked(tmp_path: Path, capsys, monkeypatch) -> None:
+    repo = _locked(tmp_path, capsys, monkeypatch)
+    (repo / "models/bert/modeling_evil.py").write_text("import os\n")
+    (repo / "models/bert/tokenizer.json").unlink()
+    outside = tmp_path / "elsewhere.safetensors"
+    outside.write_bytes(safetensors_bytes(8, 1))
+    (repo / "weights.safetensors").unlink()
+    os.symlink(outside, repo / "weights.safetensors")
+    os.symlink(outside, repo / "models/bert/extra.safetensors")
+    (repo / "new.safetensors").write_bytes(safetensors_bytes(4, 3))
+    git(repo, "add", "new.safetensors")
+    rc, found = findings(repo, capsys=capsys, monkeypatch=monkeypatch)
+    assert rc == 1
+    assert slugs(found) == {
+        ("artifact-unlocked", "models/bert/modeling_evil.py"),
+        ("artifact-missing", "models/bert/tokenizer.json"),
+        ("artifact-symlink", "weights.safetensors"),
+        ("artifact-symlink", "models/bert/extra.safetensors"),
+        ("artifact-unlocked", "new.safetensors"),
+    }
+    sev = {(f["slug"], f["path"]): f["severity"] for f in found}
+    assert sev[("artifact-unlocked", "models/bert/modeling_evil.py")] == "high"
+    assert sev[("artifact-unlocked", "new.safetensors")] == "medium"
+
+
+def test_missing_folder(tmp_path: Path, capsys, monkeypatch) -> None:
+    repo = _locked(tmp_path, capsys, monkeypatch)
+    shutil.rmtree(repo / "models/bert")
+    rc, found = findings(repo, capsys=capsys, monkeypatch=monkeypatch)
+    assert rc == 1 and slugs(found) == {("artifact-missing", "models/bert")}
+
+
+def test_pre_commit_checks_only_what_staged_paths_touch(tmp_path: Path, capsys, monkeypatch) -> None:
+    repo = _locked(tmp_path, capsys, monkeypatch)
+    (repo / "weights.safetensors").write_bytes(safetensors_bytes(8, 2))
+    (repo / "notes.txt").write_text("hi\n")
+    rc, found = findings(repo, "notes.txt", capsys=capsys, monkeypatch=monkeypatch)
+    assert (rc, found) == (0, [])
+    rc, found = findings(repo, "weights.safetensors", capsys=capsys, monkeypatch=monkeypatch)
+    assert rc == 1 and slugs(found) == {("artifact-changed", "weights.safetensors")}
+    # staging the lock re-verifies everything it records
+    rc, found = findings(repo, "mlwarden.lock", capsys=capsys, monkeypatch=monkeypatch)
+    assert rc == 1 and slugs(found) == {("artifact-changed", "weights.safetensors")}
+
+
+def test_hook_entry_point(tmp_path: Path, capsys, monkeypatch) -> None:
+    from mlwarden_hooks.verify_artifacts import main as hook_main
+
+    repo = _locked(tmp_path, capsys, monkeypatch)
+    monkeypatch.chdir(repo)
+    assert hook_main(["weights.safetensors"]) == 0
+    (repo / "weights.safetensors").write_bytes(safetensors_bytes(8, 9))
+    assert hook_main(["weights.safetensors"]) == 1
+
+
+# --- Git LFS ------------------------------------------------------------------------------------------
+
+def test_lfs_pointers_from_the_index(tmp_path: Path, capsys, monkeypatch) -> None:
+    repo = make_repo(tmp_path / "repo")
+    good, unpulled, swapped, resized = (safetensors_bytes(32, i) for i in range(1, 5))
+    lfs_add(repo, "models/good.safetensors", good)
+    lfs_add(repo, "models/unpulled.safetensors", unpulled, pulled=False)
+    lfs_add(repo, "models/swapped.safetensors", swapped)
+    lfs_add(repo, "models/resized.safetensors", resized)
+    git(repo, "commit", "-qm", "lfs")
+    (repo / "models/swapped.safetensors").write_bytes(safetensors_bytes(32, 9))  # same size
+    (repo / "models/resized.safetensors").write_bytes(safetensors_bytes(40, 4))
+    assert "unpulled" not in git(repo, "status", "--porcelain")  # git calls the pointer clean
+    rc, found = findings(repo, capsys=capsys, monkeypatch=monkeypatch)
+    assert rc == 1
+    assert slugs(found) == {("lfs-not-pulled", "models/unpulled.safetensors"),
+                            ("lfs-mismatch", "models/swapped.safetensors"),
+                            ("lfs-mismatch", "models/resized.safetensors")}
+
+
+def test_lfs_pointer_without_a_git_repository_still_counts(tmp_path: Path, capsys, monkeypatch) -> None:
+    repo = tmp_path / "plain"
+    repo.mkdir()
+    (repo / "m.safetensors").write_bytes(safetensors_bytes(8))
+    monkeypatch.chdir(repo)
+    assert run(repo, "lock", capsys=capsys, monkeypatch=monkeypatch)[0] == 0
+    (repo / "other.bin").write_bytes(lfs_pointer(b"x" * 2000))
+    rc, found = findings(repo, capsys=capsys, monkeypatch=monkeypatch)
+    assert rc == 1 and slugs(found) == {("lfs-not-pulled", "other.bin")}
+
+
+# --- DVC (records written by the real dvc) ------------------------------------------------------------
+
+def _dvc(repo: Path, *args: str) -> None:
+    exe = shutil.which("dvc") or str(Path(sys.executable).parent / "dvc")
+    proc = subprocess.run([exe, *args], cwd=repo, capture_output=True, text=True, check=False,
+                          env={**os.environ, "DVC_NO_ANALYTICS": "1"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_dvc_outputs_file_and_folder(tmp_path: Path, capsys, monkeypatch) -> None:
+    repo = make_repo(tmp_path / "repo")
+    _dvc(repo, "init", "-q")
+    (repo / "data").mkdir()
+    for i in range(3):
+        (repo / "data" / f"part{i}.csv").write_text(f"a,b\r\n{i},{i * 2}\r\n")
+    (repo / "labels.bin").write_bytes(bytes(range(256)) * 10)
+    _dvc(repo, "add", "-q", "data")
+    _dvc(repo, "add", "-q", "labels.bin")
+    git(repo, "add", "-A")
+    rc, found = findings(repo, capsys=capsys, monkeypatch=monkeypatch)
+    assert (rc, found) == (0, []), found
+    (repo / "data" / "part1.csv").write_text("a,b\r\n1,3\r\n")
+    (repo / "data" / "new.csv").write_text("x\n")
+    (repo / "labels.bin").write_bytes(bytes(range(256)) * 9)
+    rc, found = findings(repo, capsys=capsys, monkeypatch=monkeypatch)
+    assert rc == 1
+    assert slugs(found) == {("dvc-mismatch", "data.dvc"), ("dvc-mismatch", "labels.bin.dvc")}
+    msg = next(f["message"] for f in found if f["path"] == "data.dvc")
+    assert "changed: part1.csv" in msg and "added: new.csv" in msg  # named from the local DVC cache
+    shutil.rmtree(repo / "data")
+    rc, found = findings(repo, capsys=capsys, monkeypatch=monkeypatch)
+    assert ("dvc-not-pulled", "data.dvc") in slugs(found)
+
+
+def test_dvc2_legacy_md5_dos2unix(tmp_path: Path, capsys, monkeypatch) -> None:
+    from dvc_data.hashfile.hash import file_md5
+
+    repo = make_repo(tmp_path / "repo")
+    text = repo / "table.csv"
+    text.write_bytes(b"a,b\r\n1,2\r\n3,4\r\n")
+    legacy = file_md5(str(text), name="md5-dos2unix")
+    plain = hashlib.md5(text.read_bytes()).hexdigest()
+    assert legacy != plain
+    # DVC 2 wrote no `hash:` key and the dos2unix MD5
+    (repo / "table.csv.dvc").write_text(f"outs:\n- md5: {legacy}\n  size: 15\n  path: table.csv\n")
+    git(repo, "add", "table.csv.dvc")
+    rc, found = findings(repo, capsys=capsys, monkeypatch=monkeypatch)
+    assert (rc, found) == (0, [])
+    # the same MD5 under DVC 3's `hash: md5` is wrong: the raw bytes have CRLF
+    (repo / "table.csv.dvc").write_text(f"outs:\n- md5: {legacy}\n  size: 15\n  hash: md5\n  path: table.csv\n")
+    rc, found = findings(repo, capsys=capsys, monkeypatch=monkeypatch)
+    assert slugs(found) == {("dvc-mismatch", "table.csv.dvc")}
+    (repo / "table.csv.dvc").write_text(f"outs:\n- md5: {plain}\n  size: 15\n  hash: md5\n  path: table.csv\n")
+    assert findings(repo, capsys=capsys, monkeypatch=monkeypatch)[1] == []
+
+
+def test_hostile_dvc_record_is_a_finding(tmp_path: Path, capsys, monkeypatch) -> None:
+    repo = make_repo(tmp_path / "repo")
+    (repo / "bad.dvc").write_text("outs: [\n")
+    (repo / "escape.dvc").write_text("outs:\n- md5: " + "0" * 32 + "\n  path: ../../etc/passwd\n")
+    git(repo, "add", "-A")
+    rc, found = findings(repo, capsys=capsys, monkeypatch=monkeypatch)
+    assert rc == 1 and slugs(found) == {("dvc-mismatch", "bad.dvc")}  # the escaping output is never read
+
+
+# --- code ---------------------------------------------------------------------------------------------
+
+def test_hub_references_and_downloads_against_the_lock(tmp_path: Path, capsys, monkeypatch) -> None:
+    repo = make_repo(tmp_path / "repo")
+    (repo / "train.py").write_text(
+        "import pooch\nfrom keras.utils import get_file\nfrom transformers import AutoModel\n"
+        f"a = AutoModel.from_pretrained('org/locked', revision='{PIN}')\n"
+        "b = pooch.retrieve('https://example.org/w.bin', known_hash=None)\n"
+        "c = get_file('m.h5', 'https://example.org/m.h5', file_hash='ab' * 32)\n"
+        "d = pooch.retrieve('https://example.org/locked.bin', known_hash=None)\n")
+    git(repo, "add", "-A")
+    assert run(repo, "lock", capsys=capsys, monkeypatch=monkeypatch)[0] == 0
+    assert run(repo, "lock", "add-url", "https://example.org/locked.bin", "--sha256", "cd" * 32,
+               capsys=capsys, monkeypatch=monkeypatch)[0] == 0
+    rc, found = findings(repo, capsys=capsys, monkeypatch=monkeypatch)
+    assert [(f["slug"], f["message"].split(" ")[1]) for f in found] == [
+        ("download-not-locked", "downloads")]
+    assert "https://example.org/w.bin" in found[0]["message"]
+    # the code moves to another commit and to a branch: the lock was not reviewed for either
+    (repo / "train.py").write_text(
+        "from transformers import AutoModel\n"
+        f"a = AutoModel.from_pretrained('org/locked', revision='{OTHER}')\n"
+        "b = AutoModel.from_pretrained('org/fresh', revision='main')\n")
+    rc, found = findings(repo, capsys=capsys, monkeypatch=monkeypatch)
+    assert rc == 1
+    got = {(f["slug"], f["severity"], f["message"].split(" ")[1]) for f in found}
+    assert got == {("hub-ref-not-locked", "high", "org/locked"), ("hub-ref-not-locked", "medium", "org/fresh")}
+
+
+def test_code_is_not_checked_without_a_lock(tmp_path: Path, capsys, monkeypatch) -> None:
+    repo = make_repo(tmp_path / "repo")
+    (repo / "train.py").write_text("import pooch\nb = pooch.retrieve('https://example.org/w.bin', None)\n")
+    git(repo, "add", "-A")
+    assert findings(repo, capsys=capsys, monkeypatch=monkeypatch) == (0, [])
+
+
+# --- Hugging Face cache ------------------------------------------------------------------------------------
+
+def test_hf_cache_blobs(tmp_path: Path, capsys, monkeypatch) -> None:
+    repo = make_repo(tmp_path / "repo")
+    cache = tmp_path / "hub"
+    blobs = cache / "models--org--name" / "blobs"
+    blobs.mkdir(parents=True)
+    weights = safetensors_bytes(16, 5)
+    (blobs / hashlib.sha256(weights).hexdigest()).write_bytes(weights)
+    cfg = b'{"a": 1}\n'
+    git_id = hashlib.sha1(b"blob %d\0" % len(cfg) + cfg).hexdigest()
+    (blobs / git_id).write_bytes(cfg)
+    assert findings(repo, "--hf-cache", str(cache), capsys=capsys, monkeypatch=monkeypatch) == (0, [])
+    (blobs / hashlib.sha256(weights).hexdigest()).write_bytes(safetensors_bytes(16, 6))
+    (blobs / git_id).write_bytes(b'{"a": 2}\n')
+    rc, found = findings(repo, "--hf-cache", str(cache), capsys=capsys, monkeypatch=monkeypatch)
+    assert rc == 1 and [f["slug"] for f in found] == ["hf-cache-corrupt", "hf-cache-corrupt"]
+
+
+def test_scan_runs_verify_artifacts(tmp_path: Path, capsys, monkeypatch) -> None:
+    repo = _locked(tmp_path, capsys, monkeypatch)
+    (repo / "weights.safetensors").write_bytes(safetensors_bytes(8, 2))
+    rc, out, err = run(repo, "scan", "--checks", "verify-artifacts", "--format", "json", capsys=capsys,
+                       monkeypatch=monkeypatch)
+    assert rc == 1, err
+    assert '"artifact-changed"' in out
