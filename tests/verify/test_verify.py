@@ -4,10 +4,9 @@ kind of tampering on real git repositories."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 from tests.verify.helpers import (
@@ -134,60 +133,84 @@ def test_lfs_pointer_without_a_git_repository_still_counts(tmp_path: Path, capsy
     assert rc == 1 and slugs(found) == {("lfs-not-pulled", "other.bin")}
 
 
-# --- DVC (records written by the real dvc) ------------------------------------------------------------
+# --- DVC ---------------------------------------------------------------------------------------------
+# The records below are what `dvc add` (dvc 3.67.1, dvc-data 3.18.3) wrote for exactly these contents, and
+# the legacy values what dvc-data's `md5-dos2unix` (DVC 2's hash) gives for them; recorded here so the
+# tests need no DVC installation.
+DVC_FILES = {"x.csv": b"a\r\n", "y.txt": b"b\n", "sub/z.bin": b"\x00\x01"}
+DVC3_DIR = "e74c2fe1ada0b5232df72690f4f65528.dir"
+DVC2_DIR = "c7e5021644c92ec07cbadec7869ff238.dir"
+DVC3_FILE = "764efa883dda1e11db47671c4a3bbd9e"  # "hi\n"
+CSV = b"a,b\r\n1,2\r\n3,4\r\n"
+CSV_DOS2UNIX = "c3c6bc2ae8ece4bd2510dca21225c041"
 
-def _dvc(repo: Path, *args: str) -> None:
-    exe = shutil.which("dvc") or str(Path(sys.executable).parent / "dvc")
-    proc = subprocess.run([exe, *args], cwd=repo, capture_output=True, text=True, check=False,
-                          env={**os.environ, "DVC_NO_ANALYTICS": "1"})
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+def _dvc_project(tmp_path: Path, legacy: bool = False) -> Path:
+    repo = make_repo(tmp_path / "repo")
+    (repo / ".dvc").mkdir()
+    for rel, content in DVC_FILES.items():
+        (repo / "d2" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / "d2" / rel).write_bytes(content)
+    (repo / "f.txt").write_bytes(b"hi\n")
+    hash_line = "" if legacy else "  hash: md5\n"
+    dir_md5 = DVC2_DIR if legacy else DVC3_DIR
+    (repo / "d2.dvc").write_text(f"outs:\n- md5: {dir_md5}\n  size: 7\n  nfiles: 3\n{hash_line}  path: d2\n")
+    (repo / "f.txt.dvc").write_text(f"outs:\n- md5: {DVC3_FILE}\n  size: 3\n  hash: md5\n  path: f.txt\n")
+    (repo / ".gitignore").write_text("/d2\n/f.txt\n")  # as dvc add writes it
+    git(repo, "add", "-A")
+    return repo
 
 
 def test_dvc_outputs_file_and_folder(tmp_path: Path, capsys, monkeypatch) -> None:
-    repo = make_repo(tmp_path / "repo")
-    _dvc(repo, "init", "-q")
-    (repo / "data").mkdir()
-    for i in range(3):
-        (repo / "data" / f"part{i}.csv").write_text(f"a,b\r\n{i},{i * 2}\r\n")
-    (repo / "labels.bin").write_bytes(bytes(range(256)) * 10)
-    _dvc(repo, "add", "-q", "data")
-    _dvc(repo, "add", "-q", "labels.bin")
-    git(repo, "add", "-A")
+    repo = _dvc_project(tmp_path)
     rc, found = findings(repo, capsys=capsys, monkeypatch=monkeypatch)
     assert (rc, found) == (0, []), found
-    (repo / "data" / "part1.csv").write_text("a,b\r\n1,3\r\n")
-    (repo / "data" / "new.csv").write_text("x\n")
-    (repo / "labels.bin").write_bytes(bytes(range(256)) * 9)
+    # the .dir listing DVC keeps in its cache lets the finding name the files
+    h = DVC3_DIR.removesuffix(".dir")
+    listing = sorted(({"md5": hashlib.md5(c).hexdigest(), "relpath": r} for r, c in DVC_FILES.items()),
+                     key=lambda e: e["relpath"])
+    cache = repo / ".dvc" / "cache" / "files" / "md5" / h[:2] / (h[2:] + ".dir")
+    cache.parent.mkdir(parents=True)
+    cache.write_text(json.dumps(listing, sort_keys=True))
+    (repo / "d2" / "x.csv").write_bytes(b"z\r\n")
+    (repo / "d2" / "new.csv").write_text("x\n")
+    (repo / "f.txt").write_bytes(b"ho\n")
     rc, found = findings(repo, capsys=capsys, monkeypatch=monkeypatch)
     assert rc == 1
-    assert slugs(found) == {("dvc-mismatch", "data.dvc"), ("dvc-mismatch", "labels.bin.dvc")}
-    msg = next(f["message"] for f in found if f["path"] == "data.dvc")
-    assert "changed: part1.csv" in msg and "added: new.csv" in msg  # named from the local DVC cache
-    shutil.rmtree(repo / "data")
+    assert slugs(found) == {("dvc-mismatch", "d2.dvc"), ("dvc-mismatch", "f.txt.dvc")}
+    msg = next(f["message"] for f in found if f["path"] == "d2.dvc")
+    assert "changed: x.csv" in msg and "added: new.csv" in msg
+    shutil.rmtree(repo / "d2")
     rc, found = findings(repo, capsys=capsys, monkeypatch=monkeypatch)
-    assert ("dvc-not-pulled", "data.dvc") in slugs(found)
+    assert ("dvc-not-pulled", "d2.dvc") in slugs(found)
+
+
+def test_dvc2_legacy_folder_listing(tmp_path: Path, capsys, monkeypatch) -> None:
+    repo = _dvc_project(tmp_path, legacy=True)
+    assert findings(repo, capsys=capsys, monkeypatch=monkeypatch) == (0, [])
+    (repo / "d2" / "x.csv").write_bytes(b"a\n")  # dos2unix of the old content: same legacy hash
+    assert findings(repo, capsys=capsys, monkeypatch=monkeypatch) == (0, [])
+    (repo / "d2" / "y.txt").write_bytes(b"c\n")
+    rc, found = findings(repo, capsys=capsys, monkeypatch=monkeypatch)
+    assert rc == 1 and slugs(found) == {("dvc-mismatch", "d2.dvc")} and "legacy" in found[0]["message"]
 
 
 def test_dvc2_legacy_md5_dos2unix(tmp_path: Path, capsys, monkeypatch) -> None:
-    from dvc_data.hashfile.hash import file_md5
-
     repo = make_repo(tmp_path / "repo")
-    text = repo / "table.csv"
-    text.write_bytes(b"a,b\r\n1,2\r\n3,4\r\n")
-    legacy = file_md5(str(text), name="md5-dos2unix")
-    plain = hashlib.md5(text.read_bytes()).hexdigest()
-    assert legacy != plain
+    (repo / "table.csv").write_bytes(CSV)
+    plain = hashlib.md5(CSV).hexdigest()
     # DVC 2 wrote no `hash:` key and the dos2unix MD5
-    (repo / "table.csv.dvc").write_text(f"outs:\n- md5: {legacy}\n  size: 15\n  path: table.csv\n")
+    (repo / "table.csv.dvc").write_text(f"outs:\n- md5: {CSV_DOS2UNIX}\n  size: 15\n  path: table.csv\n")
     git(repo, "add", "table.csv.dvc")
     rc, found = findings(repo, capsys=capsys, monkeypatch=monkeypatch)
     assert (rc, found) == (0, [])
     # the same MD5 under DVC 3's `hash: md5` is wrong: the raw bytes have CRLF
-    (repo / "table.csv.dvc").write_text(f"outs:\n- md5: {legacy}\n  size: 15\n  hash: md5\n  path: table.csv\n")
+    (repo / "table.csv.dvc").write_text(
+        f"outs:\n- md5: {CSV_DOS2UNIX}\n  size: 15\n  hash: md5\n  path: table.csv\n")
     rc, found = findings(repo, capsys=capsys, monkeypatch=monkeypatch)
-    assert slugs(found) == {("dvc-mismatch", "table.csv.dvc")}
+    assert rc == 1 and slugs(found) == {("dvc-mismatch", "table.csv.dvc")}
     (repo / "table.csv.dvc").write_text(f"outs:\n- md5: {plain}\n  size: 15\n  hash: md5\n  path: table.csv\n")
-    assert findings(repo, capsys=capsys, monkeypatch=monkeypatch)[1] == []
+    assert findings(repo, capsys=capsys, monkeypatch=monkeypatch) == (0, [])
 
 
 def test_hostile_dvc_record_is_a_finding(tmp_path: Path, capsys, monkeypatch) -> None:
