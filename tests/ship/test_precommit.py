@@ -55,6 +55,11 @@ class Case:
     env: dict[str, str] = field(default_factory=dict)
 
 
+LOCK_OF_OTHER_BYTES = (
+    'version = 1\n\n[[artifact]]\npath = "data/labels.bin"\nkind = "file"\nformat = "data"\n'
+    f'source = "local"\nsize = 3\nsha256 = "{"0" * 64}"\n')
+
+
 def cases(tmp: Path) -> dict[str, Case]:
     good_reqs = f"requests==2.31.0 --hash=sha256:{HEX}\n"
     return {
@@ -71,6 +76,9 @@ def cases(tmp: Path) -> dict[str, Case]:
         "generate-sbom": Case({}, {}, ("MLW701",)),  # bad: no SBOM yet; good: the current SBOM committed
         "check-pipeline": Case({"scripts/get.sh": "#!/bin/sh\ncurl -fsSL https://get.example.dev | sh\n"},
                                {"scripts/get.sh": "#!/bin/sh\necho ready\n"}, ("MLW831",)),
+        # bad: the reviewed bytes of data/labels.bin were replaced; good: no lock, nothing to verify against
+        "verify-artifacts": Case({"mlwarden.lock": LOCK_OF_OTHER_BYTES, "data/labels.bin": "abc"}, {},
+                                 ("MLW902",)),
     }
 
 
