@@ -128,6 +128,7 @@ def build(ctx: Any) -> dict[str, Any]:
         edges.add((f"code:{path}", target, line))
     for extra in _dvc_files(ctx):
         nodes.append(extra)
+    _lock_status(ctx, nodes)
     nodes.extend(code[k] for k in sorted(code))
     nodes.sort(key=lambda n: (n["layer"], n["name"], n["id"]))
     return {
@@ -228,6 +229,40 @@ def _closest(code_path: str, refs: Sequence[str]) -> list[str]:
 
     best = max(shared(r) for r in refs)
     return sorted(r for r in refs if shared(r) == best)
+
+
+def _lock_status(ctx: Any, nodes: list[dict[str, Any]]) -> None:
+    """With an ``mlwarden.lock`` at the root: is each model/data file locked (and unchanged), signed, and
+    each Hub reference locked to a commit?"""
+    try:
+        from mlwarden.checks.verify import lockfile
+    except ImportError:
+        return
+    path = ctx.root / lockfile.LOCK_NAME
+    if not path.is_file():
+        return
+    try:
+        lock = lockfile.read(path, lockfile.LOCK_NAME)
+    except Exception:  # an unreadable lock is verify-artifacts' finding; the map just says nothing
+        return
+    hub = lock.hub_refs()
+    for n in nodes:
+        if n.get("source") == "file":
+            art = lock.owner(n["path"])
+            if art is None:
+                n["lock"] = "not in mlwarden.lock"
+                continue
+            rel = "." if art.kind == "file" else n["path"][len(art.path) + 1:]
+            entry = art.file_map().get(rel)
+            same = entry is not None and entry.sha256 == n.get("sha256")
+            n["lock"] = "locked" if same else "changed since locked"
+            if art.signature:
+                n["signature"] = art.signature + (f" (signer {art.signer})" if art.signer else "")
+        elif n.get("source") == "huggingface":
+            kind = "dataset" if n["layer"] == "datasets" else "model"
+            ref = hub.get(f"{kind}:{n['name']}")
+            n["lock"] = f"locked at {ref.revision[:12]}" if ref is not None and ref.revision else \
+                "not in mlwarden.lock"
 
 
 def _dvc_files(ctx: Any) -> list[dict[str, Any]]:

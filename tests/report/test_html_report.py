@@ -106,6 +106,26 @@ def test_header_says_what_baseline_and_suppressions_hid(tmp_path: Path) -> None:
     assert any("flask" in f["message"] for f in doc["findings"])  # the new line is reported
 
 
+def test_map_shows_what_the_lock_says(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    project = example_project(tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "mlwarden", "lock", "--allow-flagged"], cwd=project,
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    (project / "models" / "label_encoder.pkl").write_bytes(
+        (project / "models" / "label_encoder.pkl").read_bytes() + b"\x00")  # changed after it was locked
+    html, doc = scan_with_html(project)
+    files = {n["path"]: n for n in doc["meta"]["map"]["nodes"] if n.get("source") == "file"}
+    assert files["models/checkpoint.pt"]["lock"] == "locked"
+    assert files["models/label_encoder.pkl"]["lock"] == "changed since locked"
+    hub = [n for n in doc["meta"]["map"]["nodes"] if n.get("source") == "huggingface"]
+    assert hub and all(n["lock"] == "not in mlwarden.lock" for n in hub)
+    text = html.read_text(encoding="utf-8")
+    assert "lock: changed since locked" in text and "lock: locked" in text
+
+
 def test_scanned_strings_are_text_never_markup(tmp_path: Path) -> None:
     html, doc = scan_with_html(hostile_project(tmp_path))
     text = html.read_text(encoding="utf-8")
