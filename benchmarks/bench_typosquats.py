@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Benchmark check-typosquats: data load and index build time, time per 1,000 names (in-process and as a
-whole process), recall on historical squat names, and false positives on real names.
+whole process), recall on historical squat names, the precision/recall curve on real-attack-shaped names
+against random real PyPI names (and the threshold chosen from it), and the Hugging Face id scan on a
+generated 1 M-line tree.
 
     python benchmarks/bench_typosquats.py [--all-names PATH/TO/pypi-all-names-YYYY-MM-DD.txt.gz]
                                           [--twyn-python PATH/TO/venv-with-twyn/bin/python]
 
-``--all-names`` (optional, development machines only) samples real, public PyPI names to measure how many
-legitimate names would be flagged; the part is skipped when the file is absent.
+``--all-names`` (development machines only) samples real, public PyPI names to measure how many legitimate
+names would be flagged (the false-alarm side of the curve); without it only recall is printed.
 
 ``--twyn-python`` (optional) runs twyn (``pip install 'twyn[cli]'`` in a separate virtualenv) on the same
 names for comparison. twyn normally downloads its trusted-package list; here its cache is seeded offline
@@ -26,8 +28,13 @@ import time
 from collections import Counter
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import typosquat_calibration as cal
+
 from mlwarden.checks.typosquats import data
 from mlwarden.checks.typosquats.engine import Engine
+from mlwarden.checks.typosquats.text import canonical
 
 # Real squat names from public reports (SK-CSIRT 2017, vendor write-ups 2018-2024). Measured twice: with the
 # bundled known-malicious list and without it (detection by similarity alone).
@@ -147,39 +154,13 @@ def run_twyn(python: Path, names: list[str], top: list[str]) -> tuple[set[str], 
     return set(json.loads(proc.stdout.strip().splitlines()[-1])), dt
 
 
-def attack_set(names: list[str], bloom: data.Bloom, rng: random.Random) -> list[tuple[str, str]]:
-    """(technique, name) pairs an attacker would publish against the top 1,000, kept only when the name is
-    not on PyPI in the snapshot (removed squats are not there either)."""
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    bait = ["lite", "darwin", "fast", "patched", "official", "windows", "plus", "pro", "helper", "utils"]
-    out = []
-    for t in rng.sample(names[:1000], 400):
-        if len(t) < 5:
-            continue
-        i = rng.randrange(len(t))
-        j = rng.randrange(len(t) - 1)
-        cands = {
-            "omission": t[:i] + t[i + 1:],
-            "insertion": t[:i] + rng.choice(letters) + t[i:],
-            "substitution": t[:i] + rng.choice(letters) + t[i + 1:],
-            "transposition": t[:j] + t[j + 1] + t[j] + t[j + 2:],
-            "doubling": t[:i] + t[i] + t[i:],
-            "affix": rng.choice(["py-", "python-", "python3-", "py"]) + t if rng.random() < 0.5
-            else t + rng.choice(["-py", "-lib", "-sdk", "2", "-api", "-client"]),
-            "combo": t + "-" + rng.choice(bait),
-            "homoglyph": t.replace("l", "1", 1) if "l" in t else t.replace("o", "0", 1),
-        }
-        for tech, v in cands.items():
-            if v != t and v not in bloom and data.popular().rank_of.get(v) is None:
-                out.append((tech, v))
-    return out
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--all-names", type=Path, default=None,
                     help="every public PyPI name (optionally .gz), for the false-positive sample")
-    ap.add_argument("--sample", type=int, default=50_000)
+    ap.add_argument("--sample", type=int, default=20_000, help="random real names for the false-alarm rate")
+    ap.add_argument("--per-shape", type=int, default=300, help="generated attack names per shape")
+    ap.add_argument("--knobs", action="store_true", help="also explore the engine constants (slow)")
     ap.add_argument("--twyn-python", type=Path, default=None,
                     help="python of a virtualenv with twyn installed, to compare on the same names")
     ap.add_argument("--hf-scan-only", action="store_true", help="only the Hugging Face id scan figure")
@@ -259,41 +240,53 @@ def main() -> int:
         if missed:
             print(f"                 missed by similarity alone: {', '.join(missed)}")
 
-    print("\n== false positives")
-    flagged_pop = [n for n in pop.names if eng.match(n) is not None]
-    print(f"top {len(pop.names):,} popular names flagged: {len(flagged_pop)}  "
-          f"({len(flagged_pop) / len(pop.names):.3%})")
+    print("\n== calibration on real-attack-shaped names (benchmarks/typosquat_calibration.py)")
+    attack_triples = cal.attack_set(pop, bloom, random.Random(7), args.per_shape)
+    attack = attack_triples
+    negatives: list[str] = []
     if all_names:
-        sample = rng.sample([n for n in all_names if n not in pop.rank_of], min(args.sample, len(all_names)))
-        t = time.perf_counter()
-        hits = [(n, eng.match(n)) for n in sample]
-        dt = time.perf_counter() - t
-        flagged = [(n, m) for n, m in hits if m is not None]
-        print(f"random sample of {len(sample):,} real public names (not popular): {len(flagged)} flagged "
-              f"({len(flagged) / len(sample):.4%}) in {dt:.2f} s")
-        kinds = Counter(m.kind for _, m in flagged)
-        print("  by kind: " + ", ".join(f"{k} {v}" for k, v in kinds.most_common()))
-        for n, m in flagged[:20]:
-            print(f"  {n:30s} -> {m.target:25s} {m.kind:22s} {m.score:.2f}")
-        near = [n for n in sample if bare.best(n) is not None]
-        nf = [n for n in near if eng.match(n) is not None]
-        if near:
-            print(f"real names with any similarity to a popular name: {len(near):,}; flagged {len(nf)} "
-                  f"({len(nf) / len(near):.3%})")
-    else:
-        near = []
-        print("(no --all-names file: real-name false-positive sample skipped)")
-    print("\n== attack-style names that are not on PyPI (as removed malicious names are)")
-    attack = attack_set(pop.names, bloom, rng)
-    caught = Counter(t for t, n in attack if eng.match(n) is not None)
-    total = Counter(t for t, _ in attack)
-    print("  " + ", ".join(f"{t} {caught[t] / total[t]:.0%}" for t in total) +
-          f"  (overall {sum(caught.values()) / len(attack):.1%} of {len(attack):,})")
+        pool = sorted({canonical(n) for n in all_names} - set(pop.rank_of))
+        negatives = random.Random(8).sample(pool, min(args.sample, len(pool)))
+    t = time.perf_counter()
+    sc = cal.score_all(attack_triples, negatives, pop)
+    print(f"{len(attack):,} attack-shaped names ({args.per_shape} per shape, none popular or on PyPI), "
+          f"{len(sc.known)} bundled malicious names (*scored without the list), "
+          f"{len(negatives):,} random real PyPI names, the top {cal.TOP_NONE:,}; scored in "
+          f"{time.perf_counter() - t:.1f} s")
+    print("FP real: random real names as the tool sees them (they exist on PyPI); FP blind: the same names "
+          "as if the snapshot did not know them (a new project, a private name)")
+    chosen = cal.print_curve(sc)
+    default = cal.point(sc, eng.threshold)
+    for label, p in (("chosen", chosen), ("default", default)):
+        print(f"{label:8s} threshold {p.threshold:.2f}: recall {p.recall:.1%} "
+              f"({', '.join(f'{k} {v:.0%}' for k, v in p.by_shape.items())}); known malicious by similarity "
+              f"alone {p.known:.1%}; false alarms {p.fp_exists:.2%} on real names, {p.fp_blind:.2%} blind, "
+              f"{p.fp_top} of the top {cal.TOP_NONE:,}")
+    if not negatives:
+        print("(no --all-names file: false alarms on random real names not measured; the chosen point "
+              "is meaningless)")
+    flagged_pop = [n for n in pop.names if eng.match(n) is not None]
+    print(f"all {len(pop.names):,} popular names flagged: {len(flagged_pop)}")
+    if negatives:
+        fb = [(n, m) for n, m in sc.random_blind if m is not None and m.score >= eng.threshold]
+        print("blind false alarms at the default, by kind: " +
+              ", ".join(f"{k} {v}" for k, v in Counter(m.kind for _, m in fb).most_common()))
+        for n, m in fb[:12]:
+            print(f"  {n:34s} -> {m.target:26s} {m.kind:20s} {m.score:.2f}")
+    if args.knobs and negatives:
+        print("\nknobs (engine constants) at the budget: the chosen threshold and its recall")
+        for knobs in cal.KNOB_SETTINGS:
+            p = cal.with_knobs(knobs, attack_triples, negatives, pop)
+            label = ", ".join(f"{k}={v}" for k, v in knobs.items()) or "as shipped"
+            print(f"  {label:28s} threshold {p.threshold:.2f}  recall {p.recall:6.1%}  FP real {p.fp_exists:.2%}  "
+                  f"FP blind {p.fp_blind:.2%}")
+    near = [n for n, m in sc.random_exists if m is not None] if negatives else []
+    attack_pairs = [(s, n) for s, n, _ in attack_triples]
 
     if args.twyn_python:
         print("\n== twyn on the same names (its trusted list seeded with the top 5,000 of the snapshot)")
         hist = HISTORICAL + ML_EXAMPLES
-        attack_names = [n for _, n in attack]
+        attack_names = [n for _, n in attack_pairs]
         lookalikes = near if all_names else []
         names = sorted(set(hist) | set(attack_names) | set(lookalikes) | set(pop.names[:2000]))
         try:

@@ -43,7 +43,7 @@ SEG = r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}"
 URL_RE = re.compile(r"huggingface\.co/(?:(?:datasets|spaces|models)/)?(?P<org>" + SEG + r")/(?P<repo>" + SEG
                     + r")")
 QUOTED_RE = re.compile(r"""["'](?P<org>[A-Za-z0-9][A-Za-z0-9._-]{1,95})/(?P<repo>""" + SEG + r""")["']""")
-KEYED_RE = re.compile(r"(?:model|repo|dataset|tokenizer|checkpoint|pretrained|name_or_path)"
+KEYED_RE = re.compile(r"(?:model|repo(?!sitory)|dataset|tokenizer|checkpoint|pretrained|name_or_path)"
                       r"[A-Za-z_]*\"?\s*[:=]"
                       r"\s*[\"']?(?P<org>[A-Za-z0-9][A-Za-z0-9._-]{1,95})/(?P<repo>" + SEG + r")",
                       re.IGNORECASE)

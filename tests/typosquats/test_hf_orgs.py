@@ -172,3 +172,18 @@ def test_whole_file_scan_agrees_with_a_line_by_line_reading() -> None:
     got = [(h.line, h.column, h.org) for h in hf.scan_text(text, ".py")]
     assert got == _line_by_line(text)
     assert len(got) > 100
+
+
+def test_github_repository_keys_are_not_hub_ids(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """A workflow checking out another GitHub repository (unsloth's CI: ``repository: unslothai/notebooks``)
+    names a GitHub owner, not a Hub organisation; the same owner under a hub key is judged."""
+    write(tmp_path / ".github" / "workflows" / "ci.yml",
+          "jobs:\n  nb:\n    steps:\n      - uses: actions/checkout@v4\n        with:\n"
+          "          repository: facebok/notebooks\n          path: nb\n")
+    monkeypatch.chdir(tmp_path)
+    rc, findings = run_json(["."], capsys)
+    assert (rc, findings) == (0, [])
+    write(tmp_path / "train.yaml", "model_repo: facebok/opt-1.3b\n")
+    rc, findings = run_json(["."], capsys)
+    assert [(f["path"], f["data"]["target"]) for f in findings] == [("train.yaml", "facebook")]

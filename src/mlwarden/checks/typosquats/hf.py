@@ -48,6 +48,8 @@ _KEYED = re.compile(
     r"name_or_path)[A-Za-z_.-]*)[\"']?[ \t]*[:=][ \t]*[\"']?" + _ID + r"[\"']?[ \t]*(?:#.*)?$",
     re.IGNORECASE | re.MULTILINE)
 _KEYED_SUFFIXES = (".yaml", ".yml", ".toml", ".cfg")
+# keys that name a GitHub repository, not a Hub id (``actions/checkout`` with ``repository: owner/name``)
+_NOT_HUB_KEYS = frozenset({"repository", "repo_url", "github_repo", "github_repository", "git_repo"})
 _LONG_LINE = 20000  # a longer physical line is a compact JSON/notebook: its escaped "\n" split lines
 
 _AFFIX_WORDS = ("official", "real", "verified", "original", "hf", "org", "inc", "team", "ai", "models",
@@ -202,7 +204,7 @@ def scan_text(text: str, suffix: str) -> Iterator[HfHit]:
     if suffix in _KEYED_SUFFIXES:
         for km in _KEYED.finditer(text):
             org = km.group("org")
-            if org.startswith(".") or ".." in org:
+            if org.startswith(".") or ".." in org or km.group("key").lower() in _NOT_HUB_KEYS:
                 continue
             near = _near_org(org)
             if near is None:

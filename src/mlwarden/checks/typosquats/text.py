@@ -109,7 +109,8 @@ AFFIX_SUFFIXES = (
     "-python3", "-python", "-py3", "-py", "-lib", "-library", "-dev", "-sdk", "-api", "-client", "-tools",
     "-tool", "-utils", "-util", "-plus", "-pro", "-new", "-official", "-latest", "-update", "-updated",
     "-fixed", "-fix", "-patched", "-lite", "-core", "-cli", "-ng", "-next", "-x", "-3", "-2",
-    "python", "lib", "py", "3", "2", "x",
+    "-https", "-http", "-pkgs", "-pkg", "-v2", "-v3",
+    "python", "lib", "py", "3", "2", "x", "https", "pkgs", "pkg", "v2", "dev", "sdk",
 )
 
 
