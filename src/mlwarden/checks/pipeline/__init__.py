@@ -128,6 +128,13 @@ class CheckPipeline(Check):
             i += 1
 
 
+def add_to_inventory(ctx: Any, inv: Any) -> None:
+    """CI actions and container images as SBOM components (used by generate-sbom and the supply map)."""
+    from mlwarden.checks.pipeline.inventory import add_to_inventory as add
+
+    add(ctx, inv)
+
+
 def _local_include(ctx: Context, inc: str) -> Path | None:
     if any(c in inc for c in "*?[$"):
         return None

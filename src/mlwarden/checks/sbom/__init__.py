@@ -129,6 +129,9 @@ class GenerateSbom(Check):
             findings += self._models(ctx, inv, target)
         if ctx.opt("hub-references"):
             findings += self._hub(ctx, inv)
+        pipeline = _optional_api("mlwarden.checks.pipeline", ("add_to_inventory",))
+        if pipeline is not None:  # CI actions and container images (check-pipeline's inventory)
+            pipeline[0](ctx, inv)
         findings += self._unpinned(inv)
         if ctx.opt("gitlab") and spec == "cyclonedx":
             from mlwarden.checks.sbom.collect import add_gitlab_properties
