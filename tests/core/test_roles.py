@@ -55,6 +55,7 @@ TREE = {
     "app/pyproject.toml": "[project]\nname = 'app'\n",  # no build-system: an application
     "lib/pyproject.toml": "[project]\nname = 'lib'\n[build-system]\nrequires = ['hatchling']\n",
     "docker/requirements-serve.txt": "fastapi\n",
+    ".actions/requirements.txt": "requests\n",
     "docker/Dockerfile": "FROM python:3.12\nCOPY . /app\nRUN pip install -r docker/requirements-serve.txt\n",
 }
 
@@ -91,6 +92,10 @@ def roles(tmp_path: Path) -> RoleMap:
     ("build/lib/mod.py", Role.GENERATED),
     ("proto/api_pb2.py", Role.GENERATED),
     ("docker/requirements-serve.txt", Role.INSTALL),
+    (".actions/requirements.txt", Role.DEV),  # Lightning's CI helpers
+    (".github/scripts/check.py", Role.DEV),
+    (".github/workflows/ci.yml", Role.INSTALL),  # CI runs with the project's secrets
+    (".github/actions/setup/action.yml", Role.INSTALL),
 ])
 def test_default_roles(roles: RoleMap, path: str, role: Role) -> None:
     assert roles.role(path) == role, roles.why(path)
@@ -129,6 +134,20 @@ def test_a_requirements_file_mirroring_the_package_metadata_is_a_library_declara
     assert roles.role("requirements.txt") == Role.LIBRARY
     assert roles.role("app/requirements.txt") == Role.INSTALL
     assert roles.role("other/requirements.txt") == Role.INSTALL
+
+
+def test_requirements_folder_of_a_package_holds_optional_features(tmp_path: Path) -> None:
+    # LLaMA-Factory/Lightning shape: a published package at the root, one requirements file per feature
+    write(tmp_path, {"pyproject.toml": "[build-system]\nrequires = []\n[project]\nname = 'ft'\n",
+                     "requirements/galore.txt": "galore-torch\n", "requirements/metrics.txt": "nltk\n",
+                     "docker/Dockerfile": "RUN pip install -e . && pip install -r requirements/metrics.txt\n"})
+    roles = RoleMap(tmp_path)
+    assert roles.role("requirements/galore.txt") == Role.DEV
+    assert roles.role("requirements/metrics.txt") == Role.INSTALL  # the image installs it
+    # an application (no package metadata; a setup.cfg with tool settings only) keeps them as install
+    app = tmp_path / "app"
+    write(app, {"setup.cfg": "[flake8]\nmax-line-length = 120\n", "requirements/full/requirements.txt": "x\n"})
+    assert RoleMap(app).role("requirements/full/requirements.txt") == Role.INSTALL
 
 
 def test_a_makefile_is_no_install_evidence(tmp_path: Path) -> None:

@@ -142,7 +142,16 @@ def pattern_role(rel: str) -> Role | None:
         return Role.TEST
     if any(d in EXAMPLE_DIRS for d in dirs):
         return Role.EXAMPLE
+    if any(d.startswith(".") and d not in (".", "..") for d in dirs) and not _ci_config(dirs, name):
+        # .ci/, .actions/, .circleci/ scripts and requirements, .devcontainer/: the repository's own tooling
+        # (CI configuration itself, e.g. .github/workflows/*.yml, runs with the project's secrets: install)
+        return Role.DEV
     return None
+
+
+def _ci_config(dirs: list[str], name: str) -> bool:
+    return name.endswith((".yml", ".yaml")) or dirs[:2] in (
+        [".github", "workflows"], [".github", "actions"]) or (dirs[:1] == [".gitlab"])
 
 
 def _glob_match(rel: str, pattern: str) -> bool:
@@ -225,6 +234,7 @@ class RoleMap:
         self._installed: set[str] | None = None
         self._included: set[str] | None = None
         self._lib_names: dict[str, set[str]] = {}
+        self._package: bool | None = None
 
     @classmethod
     def from_config(cls, root: Path, config: Any, environ: Mapping[str, str] | None = None,
@@ -296,6 +306,9 @@ class RoleMap:
                 if rel in self._included_files():
                     return Role.INSTALL, "included by an install requirements file"
                 return Role.DEV, "requirement file name"
+            if fmt == "requirements" and _in_requirements_dir(rel) and self._root_is_package() and \
+                    rel not in self._included_files():
+                return Role.DEV, "optional-feature requirements of a package (requirements folder)"
         return Role.INSTALL, "default"
 
     def _exists(self, rel: str) -> bool:
@@ -335,6 +348,16 @@ class RoleMap:
             return False
         names = _names_of(self.root / rel, rel)
         return len(meta & names) >= max(2, (6 * len(meta) + 9) // 10)
+
+    def _root_is_package(self) -> bool:
+        """Whether the project root holds the metadata of a package (setup.py, a setup.cfg with a name,
+        a published pyproject): its requirements/ folder then holds optional features, not the install."""
+        if self._package is None:
+            cfg = _head(self.root / "setup.cfg") if self._exists("setup.cfg") else ""
+            self._package = self._exists("setup.py") or \
+                (self._exists("pyproject.toml") and self._published_pyproject("pyproject.toml")) or \
+                bool(re.search(r"(?m)^\s*\[metadata\][^\[]*^\s*name\s*=", cfg))
+        return self._package
 
     def _library_names(self, folder: str) -> set[str]:
         hit = self._lib_names.get(folder)
@@ -444,6 +467,12 @@ class RoleMap:
                         installed.add(cand)
         self._installed = installed
         self._included = included
+
+
+def _in_requirements_dir(rel: str) -> bool:
+    from mlwarden.sources import REQUIREMENTS_DIRS
+
+    return any(part.lower() in REQUIREMENTS_DIRS for part in PurePosixPath(rel).parts[:-1])
 
 
 def _names_of(path: Path, display: str, main_only: bool = False) -> set[str]:
