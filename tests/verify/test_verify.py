@@ -284,3 +284,18 @@ def test_scan_runs_verify_artifacts(tmp_path: Path, capsys, monkeypatch) -> None
                        monkeypatch=monkeypatch)
     assert rc == 1, err
     assert '"artifact-changed"' in out
+
+
+def test_model_link_leaving_the_tree(tmp_path: Path, capsys, monkeypatch) -> None:
+    repo = make_repo(tmp_path / "repo")
+    outside = tmp_path / "shared.pt"
+    outside.write_bytes(b"PK\x03\x04")
+    os.symlink(outside, repo / "model.pt")
+    os.symlink("README.md", repo / "docs-link.md")  # in the tree: fine
+    os.symlink("/etc/hostname", repo / "notes.txt")  # not a model or data name: not ours to judge
+    (repo / "README.md").write_text("hi\n")
+    git(repo, "add", "-A")
+    rc, found = findings(repo, capsys=capsys, monkeypatch=monkeypatch)
+    assert rc == 1 and slugs(found) == {("artifact-symlink", "model.pt")}
+    rc, found = findings(repo, "model.pt", capsys=capsys, monkeypatch=monkeypatch)
+    assert slugs(found) == {("artifact-symlink", "model.pt")}

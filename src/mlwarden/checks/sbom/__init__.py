@@ -258,6 +258,9 @@ class GenerateSbom(Check):
 
         out: list[Finding] = []
         cache: dict[Path, dict[str, str]] = {}
+        lock = _optional_api("mlwarden.checks.verify.sbomlink", ("LockView", "annotate", "file_digest"))
+        if lock is not None:  # digests shared with verify-artifacts; provenance from mlwarden.lock
+            lock_view, annotate, file_digest = lock[0](ctx.root), lock[1], lock[2]
         try:
             target_resolved = target.resolve()
         except OSError:
@@ -286,6 +289,8 @@ class GenerateSbom(Check):
             verdict = verdict_of(scan_findings)
             comp = model_component(display, str(fmt2 or fmt), digest, size, verdict,
                                    model_card_facts(f.parent, cache))
+            if lock is not None:
+                annotate(comp, display, lock_view, digest)
             add_component(inv, comp)
             if verdict != "clean":
                 out.append(Finding(MODEL_FLAGGED, display,

@@ -85,6 +85,7 @@ class Component:
     origins: list[tuple[str, int | None]] = field(default_factory=list)
     normalized: str = ""  # the package name normalised, for dependency edges
     pinned: bool = True
+    pedigree: dict[str, Any] | None = None  # e.g. the Hub commit a locked model folder came from
 
     def prop(self, name: str, value: str) -> None:
         self.properties.add((name, value))
@@ -218,6 +219,7 @@ def _merge(into: Component, other: Component) -> None:
     if other.scope == "required":
         into.scope = "required"
     into.pinned = into.pinned or other.pinned
+    into.pedigree = into.pedigree or other.pedigree
 
 
 def add_dependencies(inv: Inventory, manifests: Iterable[Manifest]) -> None:

@@ -86,6 +86,8 @@ def component_json(c: Component) -> dict[str, Any]:
         d["licenses"] = licenses_json(c.licenses)
     if c.purl:
         d["purl"] = c.purl
+    if c.pedigree:
+        d["pedigree"] = c.pedigree
     if c.external_refs:
         d["externalReferences"] = [{"type": t, "url": u} for t, u in sorted(c.external_refs)]
     if c.properties:

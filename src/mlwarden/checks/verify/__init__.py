@@ -129,6 +129,7 @@ class VerifyArtifacts(Check):
                 if hit:
                     checked_artifacts.append(a)
         pointers = self._lfs(run, explicit, folders, in_scope)
+        self._links(run, lock, explicit, folders, in_scope)
         for a in checked_artifacts:
             self._artifact(run, a, pointers)
         self._signatures(run, lock, checked_artifacts, folders, explicit, in_scope)
@@ -204,6 +205,34 @@ class VerifyArtifacts(Check):
         for name in sorted(set(expected) - seen):
             run.add(R.MISSING, f"{a.path}/{name}", f"file of locked folder {a.path} is missing",
                     hint="restore it or run `mlwarden lock`", artifact=a.path)
+
+    # -- links out of the tree --------------------------------------------------------------------------
+    @staticmethod
+    def _links(run: _Run, lock: Any, explicit: list[Path], folders: list[Path],
+               in_scope: Callable[[str], bool]) -> None:
+        """A model/data file name that is a link leaving the repository: what gets loaded is whatever the
+        link points to on the machine that runs it (locked paths are reported by the lock check)."""
+        from mlwarden.checks.verify.lfs import index_links
+
+        rels = [run.rel(p) for p in explicit if p.is_symlink()]
+        if folders:
+            rels.extend(r for r in (index_links(run.root) or []) if in_scope(r))
+        if not rels:
+            return
+        from mlwarden.checks.models.scanner import MODEL_EXTENSIONS
+        from mlwarden.checks.verify.discover import DATA_EXTENSIONS, TEXT_DATA_EXTENSIONS
+
+        exts = MODEL_EXTENSIONS | DATA_EXTENSIONS | TEXT_DATA_EXTENSIONS
+        for rel in sorted(set(rels)):
+            p = run.root / rel
+            if not p.is_symlink() or inside(p, run.root):
+                continue
+            if lock is not None and lock.owner(rel) is not None:
+                continue
+            if os.path.splitext(rel.lower())[1] not in exts:
+                continue
+            run.add(R.SYMLINK, rel, f"is a symbolic link out of the repository ({os.readlink(p)!r})",
+                    hint="commit the reviewed file itself (or track it with LFS/DVC) instead of a link")
 
     # -- Git LFS -------------------------------------------------------------------------------------
     @staticmethod

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
+import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -40,11 +42,58 @@ def is_text_block(block: bytes) -> bool:
     return len(block.translate(None, _TEXT_CHARS)) / len(block) <= 0.30
 
 
+# digests computed in this process, keyed by what identifies the bytes (device, inode, size, mtime): in one
+# `mlwarden scan`, generate-sbom, verify-artifacts and signature checks share one read of each file
+_MEMO: dict[tuple[int, int, int, int], Digest] = {}
+_MEMO_LOCK = threading.Lock()
+RACY_NS = 3_000_000_000
+
+
+def _identity(st: os.stat_result) -> tuple[int, int, int, int]:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 def hash_file(path: Path, md5: bool = False) -> Digest | HashError:
+    """Every digest of one file (memoised for the process while the file is unchanged)."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
     except OSError as exc:
         return HashError(exc.strerror or str(exc))
+    try:
+        key = _identity(os.fstat(fd))
+    except OSError as exc:
+        os.close(fd)
+        return HashError(exc.strerror or str(exc))
+    with _MEMO_LOCK:
+        known = _MEMO.get(key)
+    if known is not None and (known.md5 is not None or not md5):
+        os.close(fd)
+        return known
+    got = _hash_fd(fd, md5)
+    if isinstance(got, Digest):
+        try:
+            same = _identity(os.stat(path, follow_symlinks=False)) == key
+        except OSError:
+            same = False
+        # like git's "racily clean" rule: a file modified in the last seconds may change again within the
+        # timestamp granularity, so it is never remembered
+        if same and time.time_ns() - key[3] > RACY_NS:
+            with _MEMO_LOCK:
+                _MEMO[key] = got
+    return got
+
+
+def cached(path: Path) -> Digest | None:
+    """The digest this process already computed for ``path``'s current bytes, if any."""
+    try:
+        key = _identity(os.stat(path, follow_symlinks=False))
+    except OSError:
+        return None
+    with _MEMO_LOCK:
+        return _MEMO.get(key)
+
+
+def _hash_fd(fd: int, md5: bool) -> Digest | HashError:
     sha = hashlib.sha256()
     m5 = hashlib.md5(usedforsecurity=False) if md5 else None
     legacy = hashlib.md5(usedforsecurity=False) if md5 else None

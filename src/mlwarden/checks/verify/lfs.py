@@ -109,3 +109,15 @@ def _cat_batch(root: Path, ids: list[str]) -> dict[str, bytes]:
         out[header[0].decode()] = raw[pos:pos + size]
         pos += size + 1
     return out
+
+
+def index_links(root: Path) -> list[str] | None:
+    """Paths (relative to ``root``) that git tracks as symbolic links; None outside a git work tree."""
+    listing = _git(root, "ls-files", "-z", "-s")
+    if listing is None:
+        return None
+    out = []
+    for rec in listing.decode("utf-8", "surrogateescape").split("\0"):
+        if rec.startswith("120000 ") and "\t" in rec:
+            out.append(rec.split("\t", 1)[1])
+    return sorted(out)
