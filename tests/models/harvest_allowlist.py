@@ -22,6 +22,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
 from mlwarden.checks.models.classify import dangerous_reason
 from mlwarden.checks.models.pickle_vm import PickleVM
 
@@ -595,7 +597,20 @@ def main() -> int:
             for m, _, n in (ln.partition(":") for ln in OUT.read_text().splitlines())
             if m.startswith("torchvision.")
         }
-    harvested = harvest_pickles() | sklearn_classes() | vision
+    from tests.models import harvest_ecosystem as eco
+
+    for warning in eco.check_pins():
+        print(f"warning: {warning}", file=sys.stderr)
+    pairs |= eco.explicit()
+    ecosystem = eco.harvest()
+    # keep what an earlier run found for ecosystem packages not installed now
+    have = {m.split(".", 1)[0] for m, _ in ecosystem}
+    if OUT.exists():
+        for m, _, n in (ln.partition(":") for ln in OUT.read_text().splitlines() if not ln.startswith("#")):
+            top = m.split(".", 1)[0]
+            if top in eco.AST_SOURCES and top not in have:
+                ecosystem.add((m, n))
+    harvested = harvest_pickles() | sklearn_classes() | vision | ecosystem
     rejected = sorted(p for p in harvested if dangerous_reason(*p) and p not in pairs)
     for p in rejected:
         print(f"not allowlisted (dangerous): {p[0]}:{p[1]} ({dangerous_reason(*p)})", file=sys.stderr)

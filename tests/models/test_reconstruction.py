@@ -181,9 +181,13 @@ def test_partial_is_judged_by_what_it_wraps(tmp_path: Path) -> None:
     )
     findings = _scan(tmp_path, "swap.pkl", swap)
     assert ("MLW501", Severity.CRITICAL) in _rules(findings) and "os.system" in _globals(findings)
-    # a partial of an unknown function: that function is called, so it is high
-    data = proto(2) + call(glob0("functools", "partial"), glob0("mypkg.mod", "helper"), su("x")) + b"."
-    findings = _scan(tmp_path, "u.pkl", data)
+    # a partial of an unknown function made at load time only stores it (fastai's opt_func): a reference
+    made = call(glob0("functools", "partial"), glob0("mypkg.mod", "helper"), su("x"))
+    findings = _scan(tmp_path, "u.pkl", proto(2) + made + b".")
+    assert _rules(findings) == {("MLW516", Severity.MEDIUM)} and _globals(findings) == {"mypkg.mod.helper"}
+    assert findings[0].data["use"] == "reference"
+    # ... and calling that partial at load time calls the function: high
+    findings = _scan(tmp_path, "c.pkl", proto(2) + made + b")R.")
     assert _rules(findings) == {("MLW502", Severity.HIGH)} and _globals(findings) == {"mypkg.mod.helper"}
 
 
@@ -359,7 +363,10 @@ def test_lz4_and_zstd_streams_are_decoded_and_scanned(tmp_path: Path) -> None:
     evil = tmp_path / "evil.joblib"
     joblib.dump({"w": np.arange(10.0), "x": _Evil(marker)}, evil, compress=("lz4", 3))
     findings = scan_file(evil, "evil.joblib")[1]
-    assert ("MLW501", Severity.CRITICAL) in _rules(findings) and _globals(findings) & {"os.system", "posix.system"}
+    assert ("MLW501", Severity.CRITICAL) in _rules(findings) and _globals(findings) & {
+        "os.system",
+        "posix.system",
+    }
     # pandas .pkl.zst (zstandard), benign and with a payload
     frame = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})
     frame.to_pickle(tmp_path / "frame.pkl.zst", compression="zstd")

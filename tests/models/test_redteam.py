@@ -268,7 +268,6 @@ UNKNOWN_BUT_SUSPICIOUS: list[tuple[str, str]] = [
     ("__main__", "Payload"),
     ("builtins", "type"),
     ("builtins", "map"),
-    ("builtins", "print"),
     ("torch._C", "_jit_set_profiling_mode"),
     ("torch", "_C._jit_set_profiling_executor"),
     ("torch.overrides", "handle_torch_function"),

@@ -388,9 +388,12 @@ _CALL_NAMES = frozenset(
 
 
 @functools.lru_cache(maxsize=1)
-def bundled_allowlist() -> frozenset[tuple[str, str]]:
+def bundled_allowlist() -> frozenset[str]:
+    """The bundled pairs as ``"module:qualname"`` strings (the generated file holds exactly one per line, so
+    the set is built in one pass: ~13k entries)."""
     text = resources.files("mlwarden.data").joinpath("pickle_allowlist.txt").read_text("utf-8")
-    return frozenset(parse_allow_entries(text.splitlines(), strict=True))
+    lines = frozenset(text.splitlines())
+    return frozenset(x for x in lines if x and x[0] != "#") if any(x[:1] == "#" for x in lines) else lines
 
 
 def parse_allow_entries(lines: Iterable[str], strict: bool = False) -> list[tuple[str, str]]:
@@ -439,7 +442,7 @@ class Classifier:
     def _classify(self, module: str, name: str) -> tuple[str, str]:
         mod, nm = normalize(module, name)
         # exact pairs first: a few allowlisted helpers live inside otherwise dangerous modules
-        if (mod, nm) in self.allowed:
+        if f"{mod}:{nm}" in self.allowed:
             return SAFE, "allowlisted"
         if (mod, nm) in self.extra_pairs or f"{mod}.{nm}" in self.extra_dotted:
             return SAFE, "allowed by configuration"

@@ -276,7 +276,8 @@ def scan_zip(scanner: Scanner, reg: Region, member: str | None, sink: Sink, dept
             if local_method in (0, 8, 12, 14):
                 _scan_member(scanner, reg, replace(e, method=local_method), label, fmt, sink, depth)
         ext = _ext(e.name)
-        important = ext in _ALWAYS or ext in MODEL_EXTENSIONS
+        ts_code = fmt == "torchscript" and ext == ".py" and "/code/" in f"/{e.name}"
+        important = ext in _ALWAYS or ext in MODEL_EXTENSIONS or ts_code
         if e.flags & 1:
             # torch ignores the flag, Python's zipfile refuses the member: scan the bytes as they are (a
             # really encrypted member then shows up as unscannable)
@@ -328,6 +329,11 @@ def scan_zip(scanner: Scanner, reg: Region, member: str | None, sink: Sink, dept
             scan_keras_json(sub, label, sink, "keras")
             continue
         if ext == ".json":
+            continue
+        if ts_code:
+            from mlwarden.checks.models.torchscript import scan_code
+
+            scan_code(sub, e.name, label, sink)
             continue
         if not important and sub.head(1) == b"\x80":
             # binary data that merely starts like a pickle: scan only if it really is one

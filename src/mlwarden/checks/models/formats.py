@@ -502,6 +502,10 @@ def _names_python_gadget(dotted: str) -> bool:
     return parts[0] in _PY_NOT_TF
 
 
+_ORIGIN_KEYS = ("origin", "url", "download_url", "weights_url")
+_URL = re.compile(r"(?i)(https?|ftp|s3|gs|hf|hdfs)://")
+
+
 def _keras_safe_module(mod: str) -> bool:
     return any(mod == m or mod.startswith(m + ".") for m in _KERAS_MODULES)
 
@@ -545,6 +549,28 @@ def keras_config_findings(cfg: Any, member: str | None, sink: Sink, fmt: str, of
                     fmt=fmt,
                     glob=f"tensorflow.{op_fn}",
                     severity=Severity.CRITICAL,
+                )
+        if isinstance(cls, str) and cls.rsplit(">", 1)[-1] == "TFSMLayer" and once("external", path):
+            where = conf0.get("filepath") if isinstance(conf0, dict) else None
+            sink.add(
+                R.KERAS_EXTERNAL,
+                f"TFSMLayer {name!r} at {path or 'top'} loads a TensorFlow SavedModel from "
+                f"{where!r} outside the archive (CVE-2026-1462): its graph and functions run on load",
+                member=member,
+                offset=offset,
+                fmt=fmt,
+                layer=name,
+            )
+        for key in _ORIGIN_KEYS:
+            val = node.get(key)
+            if isinstance(val, str) and _URL.match(val) and once("external", f"{path}.{key}"):
+                sink.add(
+                    R.KERAS_EXTERNAL,
+                    f"config at {path or 'top'} names a download {key} {val[:200]!r}: loading fetches a "
+                    "file from outside the archive (keras.utils.get_file)",
+                    member=member,
+                    offset=offset,
+                    fmt=fmt,
                 )
         if cls == "Lambda" or cls == "__lambda__" or (isinstance(cls, str) and cls.endswith(">Lambda")):
             conf = node.get("config")

@@ -117,7 +117,7 @@ class GlobalUse:
         kinds = {_SHAPE_KIND.get(s.split(" (", 1)[0], "call") for s in self.shapes if s != "reference"}
         if "call" in kinds:
             return "call"
-        return "object" if kinds else "reference"
+        return "object" if "object" in kinds else "reference"
 
 
 GETATTR = frozenset({("builtins", "getattr"), ("__builtin__", "getattr")})
@@ -137,6 +137,8 @@ OBJECT_SHAPES = (
     "OBJ without arguments",
 )
 _SHAPE_KIND = {s: "object" for s in OBJECT_SHAPES}
+# a functools.partial made at load time only stores its callable (calling the partial is a call of it)
+_SHAPE_KIND["referenced via functools.partial"] = "reference"
 
 # Allowlisted helpers whose arguments the loader calls or instantiates, so the argument must be judged as
 # called: (module, name) -> ((index of the callable, index of its argument tuple or None, shape), ...)
@@ -903,8 +905,8 @@ class PickleVM:
             if isinstance(target, Global):
                 use.targets.add((target.module, target.name))
             obj.wraps = target
-            # making a partial calls nothing; calling it calls what it wraps (judged as called)
-            _mark_use(res, target, "called via functools.partial")
+            # making a partial calls nothing; calling it (REDUCE on it, a helper) calls what it wraps
+            _mark_use(res, target, "referenced via functools.partial")
             self._nested(res, target, args[1:], at)
             return obj
         if args == () and _is_classname(func):
@@ -962,7 +964,7 @@ class PickleVM:
             new = state[0]
             if isinstance(new, (Global, Obj)):
                 if new is not target.wraps:
-                    _mark_use(res, new, "called via functools.partial")
+                    _mark_use(res, new, "referenced via functools.partial")
                     root = target.func
                     if isinstance(new, Global) and isinstance(root, Global):
                         res.add_global(root).targets.add((new.module, new.name))

@@ -187,6 +187,28 @@ STATE_SPECIAL_ATTR = Rule(
     cwe=(502, 94),
     check=_C,
 )
+TORCHSCRIPT_CODE = Rule(
+    "MLW518",
+    "torchscript-host-effect",
+    Severity.HIGH,
+    "TorchScript code reads or writes files or makes remote calls",
+    "A TorchScript archive's code/ calls an operation with host effects (torch.save / aten::save writes a "
+    "file, torch.from_file reads one, rpc_* calls another host). Inside __setstate__ it runs as soon as the "
+    "archive is loaded (critical). Re-export the model from trusted code, or load weights only.",
+    cwe=(94, 73),
+    check=_C,
+)
+KERAS_EXTERNAL = Rule(
+    "MLW519",
+    "keras-external-load",
+    Severity.HIGH,
+    "Keras config loads a model or file from outside the archive",
+    "A layer that loads a SavedModel from a path (TFSMLayer, CVE-2026-1462) or a config that names a "
+    "download origin makes loading the archive read files or URLs the archive does not contain. Ship the "
+    "weights inside the archive and rebuild the layer in code.",
+    cwe=(829, 73),
+    check=_C,
+)
 
 RULES = (
     GLOBAL_DANGEROUS,
@@ -206,4 +228,6 @@ RULES = (
     KERAS_CUSTOM,
     OBJECT_UNKNOWN,
     STATE_SPECIAL_ATTR,
+    TORCHSCRIPT_CODE,
+    KERAS_EXTERNAL,
 )
