@@ -155,7 +155,7 @@ def _run_check(name: str, argv: list[str], prog: str | None) -> int:
     root = Path.cwd()
     ctx = Context(paths=args.paths or list(check.default_paths()), root=root, config=cfg,
                   options={**general, **own}, exclude=tuple(general["exclude"]))
-    findings = list(check.run(ctx))
+    findings = [*check.run(ctx), *ctx.problems]
     claims = getattr(check, "claims_output", None)  # e.g. generate-sbom --output sbom.cdx.json
     if claims is not None and claims(ctx.options):
         general = {**general, "output": None}  # the check wrote that file; the report goes to stdout
@@ -180,6 +180,9 @@ def finish(ctx: Any, checks: Sequence[str], findings: list[Finding], general: Ma
     from mlwarden.core.triage import triage
     from mlwarden.formats import Report, get
 
+    # a pyproject.toml skipped on the way to the config, unless a check already reported that file
+    reported = {f.path for f in findings if f.rule.id == "MLW002"}
+    findings = [*findings, *(f for f in _config_problems(ctx) if f.path not in reported)]
     role_of = getattr(ctx, "role", None)
     findings = refine(findings, role_of)  # roles and one finding per problem (core.refine)
     done = triage(ctx, checks, findings, general, all_rules)
@@ -214,6 +217,17 @@ def finish(ctx: Any, checks: Sequence[str], findings: list[Finding], general: Ma
     threshold: Severity = general["fail-on"]
     failed = any(f.level >= threshold for f in ordered)
     return 1 if failed or ctx.rewritten else 0
+
+
+def _config_problems(ctx: Any) -> list[Finding]:
+    """pyproject.toml files on the way to the config that could not be read: UNREADABLE findings."""
+    from mlwarden.core.rules import UNREADABLE
+
+    out = []
+    for path, why in getattr(ctx.config, "problems", ()):
+        shown = ctx.display(path)
+        out.append(Finding(UNREADABLE, shown, f"{shown}: {why}", hint="fix the file or exclude it"))
+    return out
 
 
 def _top_parser() -> argparse.ArgumentParser:

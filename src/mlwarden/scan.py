@@ -29,7 +29,7 @@ from typing import Any
 from mlwarden.checks.base import Context
 from mlwarden.core.errors import MlwardenError, UsageError
 from mlwarden.core.fileio import write_stdout
-from mlwarden.core.files import Matcher, iter_files, relpath
+from mlwarden.core.files import Matcher, Problems, iter_files, relpath
 from mlwarden.core.findings import Finding, Severity
 from mlwarden.core.options import Option, resolve
 
@@ -101,6 +101,7 @@ class _Walk:
         # checks: remember their answers for the run
         self._matched: dict[Any, dict[str, bool]] = {}
         self._display: dict[Path, str] = {}
+        self.problems = Problems()  # what the listings could not check (reported once per run)
 
     def matches(self, match: Matcher, rel: str) -> bool:
         try:
@@ -123,7 +124,8 @@ class _Walk:
             folder = Path(arg)
             self._cache[arg] = [
                 (f.relative_to(folder).as_posix(), f)
-                for f in iter_files([folder], root=self.root, exclude=self.exclude, use_git=self.use_git)
+                for f in iter_files([folder], root=self.root, exclude=self.exclude, use_git=self.use_git,
+                                    problems=self.problems)
             ]
         return self._cache[arg]
 
@@ -161,7 +163,7 @@ class ScanContext(Context):
                                          if match is None or walk.matches(match, rel))
             else:
                 found = iter_files([arg], root=self.root, match=match, exclude=self.exclude,
-                                   use_git=self.use_git)
+                                   use_git=self.use_git, problems=self.problems)
             for f in found:
                 if f not in seen:
                     seen.add(f)
@@ -309,9 +311,11 @@ def run_checks(names: Sequence[str], paths: Sequence[str], root: Path, cfg: Any,
             out.rewritten.extend(ctx.rewritten)
             out.rules.extend(check.rules)
             out.meta.update(ctx.meta)  # checks key their meta by their own name
+        out.findings.extend(ctx.problems)  # what its walk could not check, even when the check failed
         out.notes.extend(f"{name}: {n}" for n in ctx.notes)
         if name in out.errors:
             out.notes.append(f"{name}: error: {out.errors[name]}")
+    out.findings.extend(walk.problems)
     return out
 
 

@@ -55,6 +55,9 @@ class Config:
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
     suppressions: tuple[Suppression, ...] = ()
     roles: tuple[tuple[str, Any], ...] = ()  # [tool.mlwarden] roles: (glob, core.roles.Role), in order
+    # pyproject.toml files met on the way to the config that could not be read: (path, what was wrong);
+    # each is reported as an UNREADABLE finding (they were skipped, not silently taken as "no config")
+    problems: list[tuple[Path, str]] = field(default_factory=list)
 
     @property
     def origin(self) -> str:
@@ -64,9 +67,10 @@ class Config:
         return self.checks.get(name, {})
 
 
-def find_config_file(start: Path) -> Path | None:
+def find_config_file(start: Path, problems: list[tuple[Path, str]] | None = None) -> Path | None:
     """Nearest mlwarden.toml, or pyproject.toml with a [tool.mlwarden] table, from ``start`` upward
-    (stopping at a repository root)."""
+    (stopping at a repository root). A pyproject.toml that cannot be read is skipped and added to
+    ``problems``."""
     here = start.resolve()
     if here.is_file():
         here = here.parent
@@ -78,10 +82,14 @@ def find_config_file(start: Path) -> Path | None:
         if pp.is_file():
             try:
                 with pp.open("rb") as fh:
-                    if "mlwarden" in tomllib.load(fh).get("tool", {}):
-                        return pp
-            except (OSError, tomllib.TOMLDecodeError):
-                pass
+                    tool = tomllib.load(fh).get("tool", {})
+                if isinstance(tool, dict) and "mlwarden" in tool:
+                    return pp
+            except Exception as exc:
+                from mlwarden.core.errors import describe
+
+                if problems is not None:
+                    problems.append((pp, f"{describe(exc)}; not read while looking for the mlwarden config"))
         if (folder / ".git").exists():
             break
     return None
@@ -96,6 +104,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise InputError(f"cannot read config: {exc.strerror}", path=str(path)) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"invalid TOML: {exc}", path=str(path)) from None
+    except (ValueError, RecursionError, MemoryError) as exc:  # not UTF-8, too deep, huge integers
+        from mlwarden.core.errors import describe
+
+        raise ConfigError(f"invalid config: {describe(exc)}", path=str(path)) from None
 
 
 def load_config(
@@ -112,20 +124,24 @@ def load_config(
         assert path is not None
         if not path.is_file():
             raise ConfigError(f"config file not found: {explicit}")
-    else:
-        path = find_config_file(start)
+    problems: list[tuple[Path, str]] = []
+    if not explicit:
+        path = find_config_file(start, problems)
     if path is None:
-        return Config(root=start.resolve() if start.is_dir() else start.resolve().parent)
+        return Config(root=start.resolve() if start.is_dir() else start.resolve().parent, problems=problems)
     data = _read_toml(path)
     if path.name == "pyproject.toml":
-        table = data.get("tool", {}).get("mlwarden", {})
+        tool = data.get("tool", {})
+        if not isinstance(tool, dict):
+            raise ConfigError("tool must be a table", path=str(path))
+        table = tool.get("mlwarden", {})
         prefix = "tool.mlwarden"
     else:
         table = data
         prefix = ""
     if not isinstance(table, dict):
         raise ConfigError(f"{prefix or 'config'} must be a table", path=str(path))
-    cfg = Config(path=path, root=path.resolve().parent)
+    cfg = Config(path=path, root=path.resolve().parent, problems=problems)
 
     def keyname(*parts: str) -> str:
         return ".".join(p for p in (prefix, *parts) if p)

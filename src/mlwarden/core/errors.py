@@ -27,3 +27,22 @@ class InputError(MlwardenError):
 
 class NetworkError(MlwardenError):
     """A network service the user asked for could not be used (never silently treated as clean)."""
+
+
+def describe(exc: BaseException) -> str:
+    """What was wrong with a file, in a few words, from the exception its reader raised."""
+    if isinstance(exc, MlwardenError):
+        text = str(exc)
+        return text.split(": ", 1)[1] if exc.path and text.startswith(f"{exc.path}: ") else text
+    if isinstance(exc, RecursionError):
+        return "too deeply nested to read"
+    if isinstance(exc, MemoryError):
+        return "too large to read within the memory limit"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text (byte {exc.start})"
+    if isinstance(exc, OSError):
+        return f"cannot read: {exc.strerror or type(exc).__name__}"
+    if isinstance(exc, ValueError) and "digits" in str(exc) and "integer" in str(exc):
+        return "holds an integer with too many digits"
+    msg = " ".join(str(exc).split())[:200]
+    return f"cannot parse ({type(exc).__name__}{': ' + msg if msg else ''})"

@@ -26,4 +26,12 @@ SUPPRESSION_UNKNOWN_RULE = Rule(
     "An inline `# mlwarden: ignore[...]` names a rule that does not exist (a typo hides nothing). Use a rule "
     "id or slug; `mlwarden rules` lists them.", check="core")
 
-CORE_RULES = (SUPPRESSION_EXPIRED, UNREADABLE, SUPPRESSION_UNUSED, SUPPRESSION_UNKNOWN_RULE)
+NOT_CHECKED = Rule(
+    "MLW005", "not-checked", Severity.HIGH, "A path could not be checked",
+    "mlwarden was asked to check this path (or met it while walking the tree) but could not: it is a FIFO, "
+    "a device or a socket, a symlink leaving the repository or looping, a folder that cannot be listed, a "
+    "path longer than the system allows, or a file over a size limit. Nothing in it was checked, so the "
+    "run does not pass in silence. Make it a regular readable file inside the repository, or exclude it.",
+    check="core")
+
+CORE_RULES = (SUPPRESSION_EXPIRED, UNREADABLE, SUPPRESSION_UNUSED, SUPPRESSION_UNKNOWN_RULE, NOT_CHECKED)

@@ -11,6 +11,7 @@ import importlib
 from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
 
+from mlwarden.core.errors import InputError, MlwardenError, describe
 from mlwarden.sources.model import Dependency, IndexSetting, Manifest, Problem
 
 __all__ = [
@@ -85,7 +86,13 @@ def read(path: Path, display: str | None = None, fmt: str | None = None) -> Mani
     Raises InputError for unreadable files."""
     display = display or path.as_posix()
     fmt = fmt or detect(display) or "requirements"
-    return reader_for(fmt)(path, display)
+    reader = reader_for(fmt)
+    try:
+        return reader(path, display)
+    except MlwardenError:
+        raise
+    except Exception as exc:
+        raise InputError(describe(exc), path=display) from None
 
 
 def dependencies_of(manifests: Iterable[Manifest]) -> list[Dependency]:

@@ -26,6 +26,7 @@ from mlwarden.checks.models.scanner import (
     read_zip_directory,
     sniff_region,
 )
+from mlwarden.core.findings import Severity
 
 if TYPE_CHECKING:
     from mlwarden.checks.models.scanner import Scanner
@@ -137,46 +138,38 @@ def member_region(scanner: Scanner, reg: Region, e: ZipEntry, cap: int) -> tuple
                 "total decompression budget for this file is spent (overlapping-entry zip bomb?)"
             )
         cap = min(cap, scanner.inflate_budget)
-    if e.method == 8:
-        d = zlib.decompressobj(-15)
-        out = bytearray()
-        pos = start
-        try:
-            while pos < end and len(out) <= cap:
-                chunk = reg.read(pos, min(1 << 20, end - pos))
-                pos += len(chunk)
-                out += d.decompress(chunk, cap + 1 - len(out))
-                while d.unconsumed_tail and len(out) <= cap:
-                    out += d.decompress(d.unconsumed_tail, cap + 1 - len(out))
-                if d.eof:
-                    break
-        except zlib.error as exc:
-            problem = f"corrupt deflate data ({exc}); scanned what decompressed"
-        if len(out) > cap:
-            problem = f"decompresses past the {cap >> 20} MiB limit (zip bomb?); only the start was scanned"
-            del out[cap:]
-        data = bytes(out)
-        scanner.inflate_budget -= len(data)
-        return Region(data, 0, len(data)), problem
-    if e.method in (12, 14):
-        import bz2
-        import lzma
+    if e.method in (8, 12, 14):
+        from mlwarden.core.decompress import inflate
 
-        raw = reg.read(start, end - start)
-        try:
-            if e.method == 12:
-                bd = bz2.BZ2Decompressor()
-                data = bd.decompress(raw, max_length=cap)
-            else:
-                # zip lzma: 2-byte version, 2-byte props size, props, then raw lzma1 stream
-                psize = struct.unpack_from("<H", raw, 2)[0]
-                props = raw[4 : 4 + psize]
+        factory = None
+        kind = {8: "deflate", 12: "bzip2", 14: "lzma"}[e.method]
+        lo = start
+        if e.method == 14:
+            # zip lzma: 2-byte version, 2-byte props size, props, then a raw lzma1 stream
+            import lzma
+
+            head = reg.read(start, 4)
+            if len(head) < 4:
+                raise ValueError("corrupt compressed member: lzma header cut short")
+            psize = struct.unpack_from("<H", head, 2)[0]
+            props = reg.read(start + 4, psize)
+            try:
                 filt = lzma._decode_filter_properties(lzma.FILTER_LZMA1, props)  # type: ignore[attr-defined]
-                ld = lzma.LZMADecompressor(format=lzma.FORMAT_RAW, filters=[filt])
-                data = ld.decompress(raw[4 + psize :], max_length=cap)
-        except (OSError, EOFError, ValueError, lzma.LZMAError, struct.error) as exc:
-            raise ValueError(f"corrupt compressed member: {exc}") from None
+            except (lzma.LZMAError, ValueError) as exc:
+                raise ValueError(f"corrupt compressed member: {exc}") from None
+            lo = start + 4 + psize
+            factory = lambda: lzma.LZMADecompressor(format=lzma.FORMAT_RAW, filters=[filt])  # noqa: E731
+        with memoryview(reg.buf) as view, view[reg.start + lo:reg.start + max(end, lo)] as part:  # type: ignore[arg-type]
+            res = inflate(kind, part, cap, factory=factory, multi=False)
+        data = res.data
         scanner.inflate_budget -= len(data)
+        if res.over_budget:
+            problem = (f"decompresses past the {cap >> 20} MiB limit (zip bomb?); only the start was "
+                       "scanned, the rest could hide anything")
+        elif res.error:
+            if not data:
+                raise ValueError(f"corrupt compressed member: {res.error}")
+            problem = f"{res.error}; scanned what decompressed"
         return Region(data, 0, len(data)), problem
     raise ValueError(f"unsupported compression method {e.method}")
 
@@ -309,7 +302,10 @@ def scan_zip(scanner: Scanner, reg: Region, member: str | None, sink: Sink, dept
             )
             continue
         if problem:
-            sink.add(R.ARCHIVE_ANOMALY, problem, member=label, offset=e.local_offset, fmt=fmt)
+            # a member cut at the budget was not fully scanned: high, so no gate passes it in silence
+            over = "MiB limit" in problem
+            sink.add(R.UNSCANNABLE if over else R.ARCHIVE_ANOMALY, problem, member=label,
+                     offset=e.local_offset, fmt=fmt, severity=Severity.HIGH if over else None)
         if (
             sub.size <= 64 * 1024 * 1024
             and (ext in (".pkl", ".pickle", ".json") or (e.name.endswith(".npy") and sub.size <= 1 << 20))

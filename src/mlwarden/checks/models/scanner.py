@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import bz2
-import lzma
 import mmap
 import os
 import re
 import stat
 import struct
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +25,7 @@ from mlwarden.checks.models.pickle_vm import (
     PickleVM,
     is_identifier_path,
 )
+from mlwarden.core.decompress import KINDS, Inflated, inflate
 from mlwarden.core.findings import Finding, Rule, Severity
 
 MiB = 1024 * 1024
@@ -951,7 +949,9 @@ class Scanner:
                     )
 
     # compressed streams ---------------------------------------------------------------------------
-    def _decompress(self, reg: Region, kind: str, cap: int, partial: bool = False) -> bytes | None:
+    def _decompress(
+        self, reg: Region, kind: str, cap: int, partial: bool = False
+    ) -> bytes | bytearray | None:
         """Up to ``cap`` bytes of decompressed output (None on a corrupt stream)."""
         if kind in ("lz4", "zstd"):
             from mlwarden.checks.models import lz4zstd
@@ -960,6 +960,13 @@ class Scanner:
                 return lz4zstd.decompress(kind, reg.read, reg.size, cap)
             except (lz4zstd.MissingDecoder, ValueError):
                 return None
+        res = self._inflate(reg, kind, cap, self._stream_start(reg, kind))
+        if res is None or (res.error and not (partial or res.data)):
+            return None
+        return res.data
+
+    @staticmethod
+    def _stream_start(reg: Region, kind: str) -> int:
         start = 0
         if kind == "zlib" and reg.head(4) == b"ZF0x":
             j = reg.find(b"x", 4, 64)
@@ -967,42 +974,28 @@ class Scanner:
             # joblib 0.9: "ZF0x" + hex length + padding, then the zlib stream
             k = reg.find(b"\x78", 4, 64)
             start = k if k > 0 else start
-        if kind == "gzip":
-            d: Any = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        elif kind == "zlib":
-            d = zlib.decompressobj()
-        elif kind == "bzip2":
-            d = bz2.BZ2Decompressor()
-        elif kind == "xz":
-            d = lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
-        elif kind == "lzma":
-            d = lzma.LZMADecompressor(format=lzma.FORMAT_ALONE)
-        else:
+        return start
+
+    @staticmethod
+    def _inflate(reg: Region, kind: str, cap: int, start: int = 0) -> Inflated | None:
+        """Every member/stream of a compressed region, up to ``cap`` bytes (core.decompress: streamed,
+        no copy of the input or the output)."""
+        if kind in ("lz4", "zstd"):
+            from mlwarden.checks.models import lz4zstd
+
+            try:
+                raw = lz4zstd.decompress(kind, reg.read, reg.size, cap + 1)
+            except lz4zstd.MissingDecoder:
+                return None
+            except ValueError as exc:
+                return Inflated(bytearray(), complete=False, error=f"corrupt {kind} data ({exc})")
+            if len(raw) > cap:
+                return Inflated(bytearray(raw[:cap]), complete=False, over_budget=True)
+            return Inflated(bytearray(raw), complete=True, members=1)
+        if kind not in KINDS:
             return None
-        out = bytearray()
-        pos = start
-        step = 1 * MiB
-        try:
-            while pos < reg.size and len(out) < cap:
-                chunk = reg.read(pos, step)
-                pos += len(chunk)
-                if isinstance(d, (bz2.BZ2Decompressor, lzma.LZMADecompressor)):
-                    out += d.decompress(chunk, max_length=cap - len(out) + 1)
-                    while not d.needs_input and not d.eof and len(out) <= cap:
-                        out += d.decompress(b"", max_length=cap - len(out) + 1)
-                    if d.eof:
-                        break
-                else:
-                    out += d.decompress(chunk, cap - len(out) + 1)
-                    while d.unconsumed_tail and len(out) <= cap:
-                        out += d.decompress(d.unconsumed_tail, cap - len(out) + 1)
-                    if d.eof:
-                        break
-        except (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError):
-            if partial or out:
-                return bytes(out[:cap]) if out else None
-            return None
-        return bytes(out)
+        with memoryview(reg.buf) as view, view[reg.start + start:reg.end] as part:  # type: ignore[arg-type]
+            return inflate(kind, part, cap)
 
     def scan_compressed(
         self, reg: Region, kind: str, name: str, member: str | None, sink: Sink, depth: int
@@ -1017,22 +1010,29 @@ class Scanner:
                 fmt=kind,
             )
             return kind
-        data = self._decompress(reg, kind, cap + 1)
+        start = self._stream_start(reg, kind)
+        res = self._inflate(reg, kind, cap, start)
+        data = res.data if res is not None else None
         self.inflate_budget -= len(data or b"")
-        if data is None:
+        if res is None or data is None or (res.error and not data):
             if _ext(name) in MODEL_EXTENSIONS or kind != "zlib":
-                sink.add(R.UNSCANNABLE, f"corrupt {kind} stream", member=member, offset=0, fmt=kind)
+                why = res.error if res is not None and res.error else "corrupt stream"
+                sink.add(R.UNSCANNABLE, f"{kind}: {why}", member=member, offset=0, fmt=kind)
             return kind
-        if len(data) > cap:
+        if res.over_budget:
+            # never a silent partial scan: what lies past the budget could hide anything
             sink.add(
                 R.UNSCANNABLE,
-                f"{kind} stream decompresses past the {cap // MiB} MiB limit (bomb?); "
-                "only the start was scanned",
+                f"{kind} stream decompresses past the {cap // MiB} MiB limit (bomb?); only the first "
+                f"{cap // MiB} MiB were scanned, the rest could hide anything",
                 member=member,
                 offset=0,
                 fmt=kind,
+                severity=Severity.HIGH,
             )
-            data = data[:cap]
+        elif res.error:
+            sink.add(R.UNSCANNABLE, f"{kind}: {res.error}; scanned what decompressed",
+                     member=member, offset=0, fmt=kind)
         if depth + 1 > self.opts.max_depth:
             sink.add(
                 R.ARCHIVE_ANOMALY,

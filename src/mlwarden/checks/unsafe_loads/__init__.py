@@ -20,6 +20,7 @@ a full 40-hex commit), ``path`` (the display path given), ``line`` (1-based; for
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -177,6 +178,7 @@ def scan_file(path: Path, display: str, root: Path, pins: object | None = None) 
 
 def scan_files(files: list[tuple[Path, str]], root: Path, pins: object | None = None) -> Iterator[Finding]:
     """Findings for a set of files seen as one repository (see ``project.py``)."""
+    from mlwarden.checks.base import guard_file, guard_value
     from mlwarden.checks.unsafe_loads.configs import is_config, scan_config
     from mlwarden.checks.unsafe_loads.project import finish
 
@@ -185,7 +187,13 @@ def scan_files(files: list[tuple[Path, str]], root: Path, pins: object | None = 
     files = [(p, d) for p, d in files if not is_config(p.name)]
     dynamic = False
     for path, display in files:
-        problems, ff = analyze_file(path, display, root, pins)
+        # one file's reader failure is a finding on that file; the others are still checked
+        got, failed = guard_value(display, functools.partial(analyze_file, path, display, root, pins))
+        if failed is not None:
+            yield failed
+            continue
+        assert got is not None
+        problems, ff = got
         dynamic = dynamic or bool(ff is not None and ff.trc_dynamic)
         yield from problems
         if ff is not None:
@@ -206,7 +214,7 @@ def scan_files(files: list[tuple[Path, str]], root: Path, pins: object | None = 
 
     yield from finish(facts, reparse, texts)
     for path, display in configs:
-        yield from scan_config(path, display, dynamic)
+        yield from guard_file(display, functools.partial(scan_config, path, display, dynamic))
 
 
 def analyze_file(path: Path, display: str, root: Path, pins: object | None = None
@@ -221,6 +229,9 @@ def analyze_file(path: Path, display: str, root: Path, pins: object | None = Non
     assert parsed is not None
     unit = parsed.unit
     problems: list[Finding] = []
+    for cell, why in sorted(unit.bad_cells.items()):
+        problems.append(Finding(UNREADABLE, display, f"{display}: {why}",
+                                hint="fix the notebook (source must be text)", data={"cell": cell}))
     for cell in unit.broken_cells:
         first = next((i for i, c in enumerate(unit.cells) if c == cell), 0)
         problems.append(Finding(UNREADABLE, display,

@@ -48,6 +48,8 @@ class Unit:
     json_lines: list[int] = field(default_factory=list)
     skipped_cells: list[int] = field(default_factory=list)
     broken_cells: list[int] = field(default_factory=list)
+    # cells whose ``source`` is not text (a number, a dict...): cell -> what was wrong; not checked
+    bad_cells: dict[int, str] = field(default_factory=dict)
     # per joined line: offset in ``raw`` where its text starts inside the JSON string (-1: unknown), and
     # how many characters a rewritten line magic (``%time stmt``) dropped from its start
     raw: str = ""
@@ -151,7 +153,7 @@ def _source_positions(raw: str, cells: list[object]) -> list[list[int] | None]:
     for cell in cells:
         want = cell.get("source") if isinstance(cell, dict) else None
         found: list[int] | None = None
-        if want is not None:
+        if isinstance(want, str) or (isinstance(want, list) and all(isinstance(s, str) for s in want)):
             scan = pos
             while True:
                 m = _SOURCE_KEY.search(raw, scan)
@@ -303,16 +305,22 @@ def notebook_unit(data: bytes) -> Unit:
     unit = Unit(text="", notebook=True)
     parts: list[str] = []
     for idx, cell in enumerate(cells, start=1):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+        if not isinstance(cell, dict):
+            unit.bad_cells[idx] = f"cell {idx} is {type(cell).__name__}, not a cell object; not checked"
+            continue
+        if cell.get("cell_type") != "code":
             continue
         src = cell.get("source")
-        if isinstance(src, list):
-            pieces = [s for s in src if isinstance(s, str)]
+        if isinstance(src, list) and all(isinstance(s, str) for s in src):
+            pieces = list(src)
             text = "".join(pieces)
         elif isinstance(src, str):
             pieces = [src]
             text = src
         else:
+            what = "a list holding non-text items" if isinstance(src, list) else \
+                f"{type(src).__name__ if src is not None else 'missing'}, not text"
+            unit.bad_cells[idx] = f"cell {idx}: its source is {what}; the cell was not checked"
             continue
         lines = text.split("\n")
         if lines and lines[-1] == "":
