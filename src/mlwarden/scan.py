@@ -438,7 +438,10 @@ class _ReportWriter:
         from mlwarden.core.fileio import atomic_write_bytes
         from mlwarden.formats import get
 
-        plain = replace(report, color=False)
+        # the Markdown summary names the reports that hold every finding
+        files = {kind: self.scan_opts.get(opt) for kind, opt in
+                 (("SARIF", "sarif"), ("JSON", "json"), ("HTML", "html")) if self.scan_opts.get(opt)}
+        plain = replace(report, color=False, stats={**report.stats, "reports": files})
         for opt, fmt in REPORTS:
             target = self.scan_opts.get(opt)
             if target:
