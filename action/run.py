@@ -34,6 +34,51 @@ def mlwarden_command() -> list[str]:
     return [sys.executable, "-m", "mlwarden"]
 
 
+def _event() -> dict[str, object]:
+    path = os.environ.get("GITHUB_EVENT_PATH")
+    if not path:
+        return {}
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _has_commit(sha: str) -> bool:
+    return subprocess.call(["git", "cat-file", "-e", f"{sha}^{{commit}}"], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL) == 0
+
+
+def new_only_base() -> str:
+    """The commit `new-only: true` compares with: the pull request's base (pull_request and
+    pull_request_target events), the merge queue's base, or the commit before a push. Fetched when the
+    checkout is shallow; a clear error when there is none."""
+    event = _event()
+    base = ""
+    pr = event.get("pull_request")
+    if isinstance(pr, dict) and isinstance(pr.get("base"), dict):
+        base = str(pr["base"].get("sha") or "")
+    group = event.get("merge_group")
+    if not base and isinstance(group, dict):
+        base = str(group.get("base_sha") or "")
+    before = str(event.get("before") or "")
+    if not base and before.strip("0"):
+        base = before
+    if not base or not all(c in "0123456789abcdef" for c in base.lower()):
+        print("::error title=mlwarden::new-only needs a pull request, merge queue or push event with a base "
+              "commit; this event has none")
+        raise SystemExit(2)
+    if not _has_commit(base):
+        subprocess.call(["git", "fetch", "--quiet", "--no-tags", "origin", base])
+    if not _has_commit(base):
+        print(f"::error title=mlwarden::new-only: base commit {base} is not in the checkout; use "
+              "actions/checkout with fetch-depth: 0")
+        raise SystemExit(2)
+    return base
+
+
 def build_argv(json_report: str) -> tuple[list[str], str]:
     sarif = env("INPUT_SARIF_FILE")
     argv = [*mlwarden_command(), "scan", env("INPUT_PATH", ".") or ".",
@@ -51,6 +96,12 @@ def build_argv(json_report: str) -> tuple[list[str], str]:
         argv += ["--skip", env("INPUT_SKIP")]
     if env("INPUT_CONFIG"):
         argv += ["--config", env("INPUT_CONFIG")]
+    if env("INPUT_BASELINE"):
+        argv += ["--baseline", env("INPUT_BASELINE")]
+    if env("INPUT_MIN_SEVERITY"):
+        argv += ["--min-severity", env("INPUT_MIN_SEVERITY")]
+    if env("INPUT_NEW_ONLY").lower() == "true":
+        argv += ["--new-since", new_only_base()]
     extra = env("INPUT_ARGS")
     if extra:
         try:

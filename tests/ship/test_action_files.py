@@ -176,3 +176,15 @@ def test_docs_snippets_match_the_hooks_the_action_and_the_template() -> None:
             assert inc["remote"].endswith("/templates/mlwarden.yml")
         if "component" in inc:
             assert inc["component"].split("@")[0].endswith("/mlwarden")  # templates/mlwarden.yml
+
+
+def test_missing_runner_skips_with_the_install_command_and_fails_under_ci(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.ship.tools import require_tool
+
+    monkeypatch.setenv("MLWARDEN_TEST_PROVISION", "0")
+    with pytest.raises(pytest.skip.Exception, match="no-such-runner-xyz is not installed: apt-get install x"):
+        require_tool("no-such-runner-xyz", "apt-get install x", under_ci=False)
+    with pytest.raises(pytest.fail.Exception, match="CI=true"):
+        require_tool("no-such-runner-xyz", "apt-get install x", under_ci=True)
+    assert require_tool("git", "apt-get install git", under_ci=True).endswith("git")

@@ -28,6 +28,7 @@ import yaml
 
 from mlwarden import __version__
 from tests.ship.helpers import ROOT, SCHEMAS, clean_env, make_repo, offline_pip_env
+from tests.ship.tools import require_tool
 
 pytestmark = pytest.mark.slow
 
@@ -65,8 +66,7 @@ def job_wheelhouse(wheelhouse: Path, snapshot: tuple[Path, str], tmp_path_factor
 
 
 def gitlab_ci_local(project: Path, wheels: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    exe = shutil.which("gitlab-ci-local")
-    assert exe, "gitlab-ci-local is needed: npm install -g gitlab-ci-local@4.53.0 (and apt-get install rsync)"
+    exe = require_tool("gitlab-ci-local", "npm install -g gitlab-ci-local@4.53.0 (and apt-get install rsync)")
     cmd = [exe, "--home", str(project.parent / "gcl-home"), *extra]
     for k, v in offline_pip_env(wheels).items():
         cmd += ["--variable", f"{k}={v}"]

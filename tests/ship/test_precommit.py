@@ -73,7 +73,9 @@ def cases(tmp: Path) -> dict[str, Case]:
                                    ("MLW101",)),
         "audit-deps": Case({"requirements-web.txt": f"flask==2.0.1 --hash=sha256:{HEX}\n"}, {}, ("MLW601",),
                            env={"MLWARDEN_OSV_DB": str(osv_record(tmp))}),
-        "generate-sbom": Case({}, {}, ("MLW701",)),  # bad: no SBOM yet; good: the current SBOM committed
+        # bad: a committed SBOM that is out of date (the hook rewrites it; with no SBOM at all it only says how
+        # to create one); good: the current SBOM committed
+        "generate-sbom": Case({"sbom.cdx.json": "{}\n"}, {}, ("MLW701",)),
         "check-pipeline": Case({"scripts/get.sh": "#!/bin/sh\ncurl -fsSL https://get.example.dev | sh\n"},
                                {"scripts/get.sh": "#!/bin/sh\necho ready\n"}, ("MLW831",)),
         # bad: the reviewed bytes of data/labels.bin were replaced; good: no lock, nothing to verify against

@@ -8,6 +8,7 @@ audited is a finding, and a data source that cannot be used is an error (exit 2)
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -151,6 +152,8 @@ class AuditDeps(Check):
         Option("cache-dir", "str", None, "where the database index is cached (default "
                "$XDG_CACHE_HOME/mlwarden)", metavar="DIR"),
         Option("ignore-vuln", "list", (), "advisory id (or any alias) to ignore", metavar="ID"),
+        Option("require-data", "bool", False, "under pre-commit, fail (exit 2) when no advisory data is "
+               "configured instead of skipping with a note (outside pre-commit it always fails)"),
         Option("ignore-advisory", "list", (), "ignore an advisory with a reason and optional expiry: "
                "\"ID: reason [until YYYY-MM-DD]\"", metavar="ENTRY"),
     )
@@ -219,6 +222,12 @@ class AuditDeps(Check):
         fallback = default_db_path(self._cache_dir(ctx))
         if fallback.is_file():
             return "db", str(fallback)
+        if os.environ.get("PRE_COMMIT") == "1" and not ctx.opt("require-data"):
+            # the first run of a hook (pre-commit try-repo) must not fail for want of a download
+            ctx.note("audit-deps skipped: no advisory data yet; run `mlwarden db update` once to enable it "
+                     "(or set osv-db / online in [tool.mlwarden.audit-deps]; require-data = true makes this "
+                     "an error)")
+            return "none", ""
         from mlwarden.core.errors import UsageError
 
         raise UsageError("audit-deps needs advisory data: pass --osv-db PATH (an OSV all.zip or directory; "
@@ -237,6 +246,8 @@ class AuditDeps(Check):
 
         ignores = self._ignores(ctx)
         kind, where = self._source(ctx)
+        if kind == "none":
+            return []
         timeout = float(ctx.opt("timeout") or 15.0)
         if timeout <= 0:
             from mlwarden.core.errors import UsageError

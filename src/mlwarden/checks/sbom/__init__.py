@@ -99,6 +99,8 @@ class GenerateSbom(Check):
                "(SPDX 2.3 JSON)", choices=("cyclonedx", "spdx"), metavar="SPEC"),
         Option("check", "bool", False, "only report whether the SBOM file is current (exit 1 if stale); "
                "never write it"),
+        Option("write", "bool", False, "under pre-commit, also create the SBOM file when the repository has "
+               "none yet (by default the hook only keeps a committed SBOM current)"),
         Option("reproducible", "bool", True, "leave the mlwarden version out of the SBOM so upgrading "
                "mlwarden does not rewrite it (--no-reproducible records it)"),
         Option("timestamp", "bool", False, "record the generation time (SOURCE_DATE_EPOCH when set, else "
@@ -176,6 +178,14 @@ class GenerateSbom(Check):
             current += b"\0"  # truncated read of a larger file: it differs from data
         if current != data:
             what = "does not exist" if current is None else "is out of date"
+            if current is None and not ctx.opt("check") and os.environ.get("PRE_COMMIT") == "1" \
+                    and not ctx.opt("write"):
+                # a hook never adds a file the user did not ask for (pre-commit try-repo on any repository)
+                ctx.note(f"generate-sbom: no SBOM ({target_display}) in this repository: create it with "
+                         "`mlwarden generate-sbom` and commit it, or set write = true in "
+                         "[tool.mlwarden.generate-sbom]")
+                yield from findings
+                return
             if ctx.opt("check"):
                 findings.append(Finding(STALE, target_display, f"the SBOM {what}",
                                         hint="run generate-sbom without --check and commit the file"))
