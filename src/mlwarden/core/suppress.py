@@ -48,7 +48,7 @@ def inline_rules(text: str) -> set[str] | None:
     return {r.strip().lower() for r in m.group(1).split(",") if r.strip()}
 
 
-def matches_rule(finding: Finding, names: set[str]) -> bool:
+def matches_rule(finding: Finding, names: set[str] | frozenset[str]) -> bool:
     return "*" in names or finding.rule.id.lower() in names or finding.rule.slug.lower() in names
 
 
@@ -201,10 +201,10 @@ def run(
                 names = inline_rules(text)
                 inline[key] = None if names is None else _Inline(f.path, f.line, frozenset(names))
             comment = inline[key]
-            if comment is not None and matches_rule(f, set(comment.names)):
-                own = (f.rule.id.lower(), f.rule.slug.lower())
-                comment.used.update({"*"} if "*" in comment.names else
-                                    {n for n in comment.names if n in own})
+            if comment is not None and matches_rule(f, comment.names):
+                # constant time per finding, however many names the comment holds
+                comment.used.update(n for n in ("*", f.rule.id.lower(), f.rule.slug.lower())
+                                    if n in comment.names)
                 out.suppressed += 1
                 continue
         hit = next((i for i, s in enumerate(active) if _config_match(f, s)), None)
