@@ -299,3 +299,13 @@ def test_model_link_leaving_the_tree(tmp_path: Path, capsys, monkeypatch) -> Non
     assert rc == 1 and slugs(found) == {("artifact-symlink", "model.pt")}
     rc, found = findings(repo, "model.pt", capsys=capsys, monkeypatch=monkeypatch)
     assert slugs(found) == {("artifact-symlink", "model.pt")}
+
+
+def test_unpulled_docs_image_is_low(tmp_path: Path, capsys, monkeypatch) -> None:
+    repo = make_repo(tmp_path / "repo")
+    lfs_add(repo, "assets/architecture.png", b"\x89PNG\r\n\x1a\n" + bytes(3000), pulled=False)
+    lfs_add(repo, "weights/model.bin", bytes(5000), pulled=False)
+    rc, found = findings(repo, capsys=capsys, monkeypatch=monkeypatch)
+    assert rc == 1
+    assert {(f["path"], f["severity"]) for f in found} == {("assets/architecture.png", "low"),
+                                                           ("weights/model.bin", "high")}

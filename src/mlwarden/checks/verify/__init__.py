@@ -128,7 +128,7 @@ class VerifyArtifacts(Check):
                     for s in staged)
                 if hit:
                     checked_artifacts.append(a)
-        pointers = self._lfs(run, explicit, folders, in_scope)
+        pointers = self._lfs(run, lock, explicit, folders, in_scope)
         self._links(run, lock, explicit, folders, in_scope)
         for a in checked_artifacts:
             self._artifact(run, a, pointers)
@@ -219,24 +219,20 @@ class VerifyArtifacts(Check):
             rels.extend(r for r in (index_links(run.root) or []) if in_scope(r))
         if not rels:
             return
-        from mlwarden.checks.models.scanner import MODEL_EXTENSIONS
-        from mlwarden.checks.verify.discover import DATA_EXTENSIONS, TEXT_DATA_EXTENSIONS
-
-        exts = MODEL_EXTENSIONS | DATA_EXTENSIONS | TEXT_DATA_EXTENSIONS
         for rel in sorted(set(rels)):
             p = run.root / rel
             if not p.is_symlink() or inside(p, run.root):
                 continue
             if lock is not None and lock.owner(rel) is not None:
                 continue
-            if os.path.splitext(rel.lower())[1] not in exts:
+            if not _artifact_name(rel):
                 continue
             run.add(R.SYMLINK, rel, f"is a symbolic link out of the repository ({os.readlink(p)!r})",
                     hint="commit the reviewed file itself (or track it with LFS/DVC) instead of a link")
 
     # -- Git LFS -------------------------------------------------------------------------------------
     @staticmethod
-    def _lfs(run: _Run, explicit: list[Path], folders: list[Path],
+    def _lfs(run: _Run, lock: Any, explicit: list[Path], folders: list[Path],
              in_scope: Callable[[str], bool]) -> dict[str, Any]:
         from mlwarden.checks.verify.lfs import index_pointers, read_pointer_file
 
@@ -252,7 +248,9 @@ class VerifyArtifacts(Check):
                 continue  # missing files are the lock's business (git reports deletions itself)
             work = read_pointer_file(p)
             if work is not None:
-                sev = None
+                # high for what code loads (model/data names, locked artifacts); an unpulled image or PDF
+                # of the docs is worth knowing, not worth failing a build over
+                sev = None if _artifact_name(rel) or (lock is not None and lock.owner(rel)) else Severity.LOW
                 run.add(R.LFS_NOT_PULLED, rel, f"holds the Git LFS pointer (object sha256:{ptr.oid[:12]}…, "
                         f"{ptr.size} bytes), not the data: it was never pulled", severity=sev,
                         hint="run `git lfs pull` (CI: checkout with lfs: true) before using or verifying it")
@@ -422,6 +420,13 @@ class VerifyArtifacts(Check):
                     if got is not None and got != name:
                         run.add(R.HF_CACHE_CORRUPT, display, f"blob's git id is {got[:12]}…, not its name",
                                 hint="delete it and download again")
+
+
+def _artifact_name(rel: str) -> bool:
+    from mlwarden.checks.models.scanner import MODEL_EXTENSIONS
+    from mlwarden.checks.verify.discover import DATA_EXTENSIONS, TEXT_DATA_EXTENSIONS
+
+    return os.path.splitext(rel.lower())[1] in MODEL_EXTENSIONS | DATA_EXTENSIONS | TEXT_DATA_EXTENSIONS
 
 
 def _compare(run: _Run, a: Any, entry: Any, path: Path, pointers: dict[str, Any],

@@ -69,9 +69,10 @@ DVC_MISMATCH = Rule(
     "or dvc.lock file: the data was modified after `dvc pull`/`dvc checkout`, or the remote served other "
     "bytes. `dvc status` can miss this when the cache is empty.", cwe=(494, 345), check=_C)
 DVC_NOT_PULLED = Rule(
-    "MLW913", "dvc-not-pulled", Severity.MEDIUM, "DVC output missing from the work tree",
-    "The .dvc file records an output that is not in the work tree, so it could not be verified. Run "
-    "`dvc pull` before verifying (in CI, before the step that uses the data).", check=_C)
+    "MLW913", "dvc-not-pulled", Severity.INFO, "DVC output not in the work tree: not verified",
+    "The .dvc or dvc.lock file records an output that is not in the work tree (not pulled, or not produced "
+    "yet), so it was not verified. Nothing uses it as it is; run `dvc pull` before the step that uses the "
+    "data and verify after it. (A locked artifact that is missing is `artifact-missing`, high.)", check=_C)
 HUB_UNPINNED = Rule(
     "MLW914", "hub-ref-not-locked", Severity.MEDIUM, "Hub download not pinned to the locked commit",
     "Code downloads a Hugging Face model or dataset by a revision that is not a 40-hex commit, or by a "
