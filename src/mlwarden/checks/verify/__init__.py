@@ -36,6 +36,10 @@ OPTIONS: tuple[Option, ...] = (
            "or comma-separated in MLWARDEN_TRUSTED_KEYS)", metavar="FILE", cli=False),
     Option("trusted-key", "list", (), "a PEM public key model signatures must verify with (adds to "
            "trusted-keys)", metavar="FILE", config=False),
+    Option("trusted-cas", "list", (), "PEM CA certificates `certificate` model signatures must chain to "
+           "(config, or comma-separated in MLWARDEN_TRUSTED_CAS)", metavar="FILE", cli=False),
+    Option("trusted-ca", "list", (), "a PEM CA certificate `certificate` model signatures must chain to "
+           "(adds to trusted-cas)", metavar="FILE", config=False),
     Option("hf-cache", "list", (), "also check a Hugging Face cache folder (blobs must hash to their names)",
            metavar="DIR"),
     Option("jobs", "int", 0, "hashing threads (0: automatic)", metavar="N"),
@@ -533,19 +537,20 @@ def _dvc_out(run: _Run, out: Any) -> None:
     run.after.append(check_dir)
 
 
-def _trusted_keys(run: _Run) -> list[Any] | Exception:
-    from mlwarden.checks.verify.signing import Unverifiable, load_public_keys
+def _trusted_keys(run: _Run) -> tuple[list[Any], list[Any]] | Exception:
+    """(public keys, CA certificates) from the options; an Exception when cryptography is missing."""
+    from mlwarden.checks.verify.signing import Unverifiable, load_ca_certificates, load_public_keys
 
     paths = [*(run.ctx.opt("trusted-keys") or ()), *(run.ctx.opt("trusted-key") or ())]
-    if not paths:
-        return []
+    cas = [*(run.ctx.opt("trusted-cas") or ()), *(run.ctx.opt("trusted-ca") or ())]
     try:
-        return load_public_keys(paths)
+        return (load_public_keys(paths) if paths else [], load_ca_certificates(cas) if cas else [])
     except Unverifiable as exc:
         return exc
 
 
-def _verify_signature(run: _Run, sig_rel: str, target: str, art: Any, keys: list[Any] | Exception) -> None:
+def _verify_signature(run: _Run, sig_rel: str, target: str, art: Any,
+                      keys: tuple[list[Any], list[Any]] | Exception) -> None:
     from mlwarden.checks.verify.discover import list_folder
     from mlwarden.checks.verify.signing import BundleError, Unverifiable, read_bundle, verify_bundle
 
@@ -554,7 +559,7 @@ def _verify_signature(run: _Run, sig_rel: str, target: str, art: Any, keys: list
         if isinstance(keys, Exception):
             raise keys
         bundle = read_bundle(sig_path)
-        verified = verify_bundle(bundle, keys)
+        verified = verify_bundle(bundle, keys[0], keys[1])
     except Unverifiable as exc:
         run.add(R.SIGNATURE_UNCHECKED, sig_rel, f"signature of {target} not checked: {exc}",
                 hint="configure trusted-keys (or MLWARDEN_TRUSTED_KEYS) with the publisher's public key")
@@ -563,7 +568,7 @@ def _verify_signature(run: _Run, sig_rel: str, target: str, art: Any, keys: list
         run.add(R.SIGNATURE_INVALID, sig_rel, f"signature of {target} does not verify: {exc}",
                 hint="do not use the model; get it again from its publisher")
         return
-    if art is not None and art.signer and art.signer != verified.signer:
+    if art is not None and art.signer and not verified.signed_by(art.signer):
         run.add(R.SIGNER_UNEXPECTED, sig_rel,
                 f"{target} is signed by {verified.signer[:23]}…, the lock expects {art.signer[:23]}…",
                 hint="find out why the signer changed; update `signer` after review")

@@ -43,8 +43,14 @@ class Verified:
     name: str
     resources: Mapping[str, str]  # resource name -> sha256 hex
     subject: str  # "sha256:<hex>"
-    signer: str  # "sha256:<fingerprint of the public key>"
+    signer: str  # "sha256:<fingerprint of the public key>" or "cert:<identity>"
     ignore_paths: tuple[str, ...]
+    signer_ids: tuple[str, ...] = ()  # every identity the signer proves (a certificate's SAN entries)
+
+    def signed_by(self, expected: str) -> bool:
+        if expected.startswith("cert:"):
+            return expected[5:] in self.signer_ids
+        return expected == self.signer
 
 
 def _crypto() -> Any:
@@ -135,7 +141,8 @@ def _b64(value: Any, what: str) -> bytes:
         raise BundleError(f"{what} is not base64") from None
 
 
-def verify_bundle(bundle: Mapping[str, Any], trusted: Sequence[Any]) -> Verified:
+def verify_bundle(bundle: Mapping[str, Any], trusted: Sequence[Any],
+                  trusted_cas: Sequence[Any] = ()) -> Verified:
     """Check the bundle's signature with the trusted keys and its statement's consistency."""
     material = bundle.get("verificationMaterial")
     envelope = bundle.get("dsseEnvelope")
@@ -144,13 +151,10 @@ def verify_bundle(bundle: Mapping[str, Any], trusted: Sequence[Any]) -> Verified
             raise Unverifiable("a message-signature bundle (not a model-signing DSSE bundle) is not "
                                "supported")
         raise BundleError("no verificationMaterial/dsseEnvelope: not a model-signing bundle")
-    if "certificate" in material or "x509CertificateChain" in material:
-        raise Unverifiable("certificate/keyless (Sigstore) bundle: it needs a pinned trust configuration "
-                           "(trust root and expected identity), which mlwarden does not have yet; only "
-                           "`key` bundles are verified")
-    pk = material.get("publicKey")
-    if not isinstance(pk, dict):
-        raise Unverifiable("the bundle names no public key, certificate or key hint")
+    if "certificate" in material:
+        raise Unverifiable("keyless (Sigstore) bundle: verifying it needs the Sigstore trust root, a "
+                           "transparency-log check and an expected OIDC identity, which mlwarden does not "
+                           "configure; only `key` and `certificate` (own CA) bundles are verified")
     if envelope.get("payloadType") != PAYLOAD_TYPE:
         raise BundleError(f"payload type {envelope.get('payloadType')!r} is not in-toto JSON")
     payload = _b64(envelope.get("payload"), "the DSSE payload")
@@ -158,6 +162,11 @@ def verify_bundle(bundle: Mapping[str, Any], trusted: Sequence[Any]) -> Verified
     if not isinstance(sigs, list) or len(sigs) != 1 or not isinstance(sigs[0], dict):
         raise BundleError("the DSSE envelope must carry exactly one signature")
     sig = _b64(sigs[0].get("sig"), "the signature")
+    if "x509CertificateChain" in material:
+        return _verify_certificate_bundle(material["x509CertificateChain"], payload, sig, trusted_cas)
+    pk = material.get("publicKey")
+    if not isinstance(pk, dict):
+        raise Unverifiable("the bundle names no public key, certificate or key hint")
     if not trusted:
         raise Unverifiable("no trusted key is configured (trusted-keys in config, --trusted-key, "
                            "MLWARDEN_TRUSTED_KEYS)")
@@ -189,7 +198,7 @@ def verify_bundle(bundle: Mapping[str, Any], trusted: Sequence[Any]) -> Verified
     return _statement(payload, signer)
 
 
-def _statement(payload: bytes, signer: str) -> Verified:
+def _statement(payload: bytes, signer: str, signer_ids: tuple[str, ...] = ()) -> Verified:
     try:
         st = json.loads(payload)
     except (ValueError, UnicodeDecodeError):
@@ -234,11 +243,161 @@ def _statement(payload: bytes, signer: str) -> Verified:
     ignore = ser.get("ignore_paths") or ()
     return Verified(name=str(subjects[0].get("name") or ""), resources=resources,
                     subject="sha256:" + str(subj_digest), signer=signer,
-                    ignore_paths=tuple(str(p) for p in ignore if isinstance(p, str)))
+                    ignore_paths=tuple(str(p) for p in ignore if isinstance(p, str)),
+                    signer_ids=signer_ids or (signer,))
+
+
+MAX_CHAIN = 8
+
+
+def load_ca_certificates(paths: Sequence[str]) -> list[Any]:
+    """Trusted root (or pinned intermediate) certificates for `certificate` bundles."""
+    _crypto()
+    from cryptography import x509
+
+    from mlwarden.core.errors import UsageError
+
+    out: list[Any] = []
+    for p in paths:
+        try:
+            data = Path(p).expanduser().read_bytes()
+        except OSError as exc:
+            raise UsageError(f"trusted CA {p}: cannot read: {exc.strerror or exc}") from None
+        try:
+            out.extend(x509.load_pem_x509_certificates(data))
+        except ValueError:
+            raise UsageError(f"trusted CA {p}: no PEM certificate in it") from None
+    return out
+
+
+def identities(cert: Any) -> list[str]:
+    """What a certificate says its holder is: SAN e-mail addresses, URIs and DNS names, else subject CN."""
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    out: list[str] = []
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        for kind in (x509.RFC822Name, x509.UniformResourceIdentifier, x509.DNSName):
+            out.extend(str(v) for v in san.get_values_for_type(kind))
+    except x509.ExtensionNotFound:
+        pass
+    if not out:
+        out.extend(str(a.value) for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME))
+    return out
+
+
+def _verify_certificate_bundle(chain_json: Any, payload: bytes, sig: bytes,
+                               trusted_cas: Sequence[Any]) -> Verified:
+    """model-signing's `certificate` method: the leaf must chain to a trusted CA, every certificate of the
+    path must be valid now (model-signing itself checks the chain at the leaf's not-before time, so it
+    accepts an expired leaf), the leaf must allow signing, and its key must verify the envelope."""
+    import datetime as _dt
+
+    from cryptography import x509
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    certs_json = chain_json.get("certificates") if isinstance(chain_json, dict) else None
+    if not isinstance(certs_json, list) or not certs_json:
+        raise BundleError("the certificate chain is empty")
+    chain = []
+    for c in certs_json[:MAX_CHAIN + 1]:
+        raw = _b64(c.get("rawBytes") if isinstance(c, dict) else None, "a certificate")
+        try:
+            chain.append(x509.load_der_x509_certificate(raw))
+        except ValueError:
+            raise BundleError("a certificate of the chain is not DER X.509") from None
+    if not trusted_cas:
+        raise Unverifiable("a certificate bundle, and no trusted CA is configured (trusted-cas in config, "
+                           "--trusted-ca, MLWARDEN_TRUSTED_CAS)")
+    now = _dt.datetime.now(tz=_dt.timezone.utc)
+    leaf = chain[0]
+    roots = {r.fingerprint(_sha256()): r for r in trusted_cas}
+    pool = chain[1:]
+    cert = leaf
+    for _ in range(MAX_CHAIN + 1):
+        who = "leaf" if cert is leaf else "CA"
+        if not (cert.not_valid_before_utc <= now <= cert.not_valid_after_utc):
+            raise BundleError(f"{who} certificate {cert.subject.rfc4514_string()!r} is not valid now (valid "
+                              f"{cert.not_valid_before_utc:%Y-%m-%d} to {cert.not_valid_after_utc:%Y-%m-%d})")
+        if cert.fingerprint(_sha256()) in roots:
+            break
+        issuer = None
+        for cand in [*roots.values(), *pool]:
+            if cand.subject != cert.issuer or cand is cert:
+                continue
+            try:
+                cert.verify_directly_issued_by(cand)
+            except (ValueError, TypeError, InvalidSignature):
+                continue
+            if not _is_ca(cand):
+                continue
+            issuer = cand
+            break
+        if issuer is None:
+            raise BundleError(f"certificate {cert.subject.rfc4514_string()!r} does not chain to a trusted CA")
+        cert = issuer
+    else:
+        raise BundleError("certificate chain too long")
+    if not _can_sign(leaf, ExtendedKeyUsageOID.CODE_SIGNING):
+        raise BundleError("the signing certificate does not allow digital signatures or code signing")
+    key = leaf.public_key()
+    if not isinstance(key, ec.EllipticCurvePublicKey) or _hash_for(key) is None:
+        raise Unverifiable("the signing certificate's key is not an EC P-256/384/521 key")
+    for message in (pae(payload), _pae_compat(payload)):
+        try:
+            key.verify(sig, message, ec.ECDSA(_hash_for(key)))
+            break
+        except InvalidSignature:
+            continue
+    else:
+        raise BundleError("the signature does not verify with the signing certificate's key")
+    ids = identities(leaf)
+    return _statement(payload, "cert:" + (ids[0] if ids else leaf.subject.rfc4514_string()), tuple(ids))
+
+
+def _sha256() -> Any:
+    from cryptography.hazmat.primitives import hashes
+
+    return hashes.SHA256()
+
+
+def _is_ca(cert: Any) -> bool:
+    from cryptography import x509
+
+    try:
+        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except x509.ExtensionNotFound:
+        return False
+
+
+def _can_sign(cert: Any, code_signing: Any) -> bool:
+    from cryptography import x509
+
+    try:
+        if cert.extensions.get_extension_for_class(x509.KeyUsage).value.digital_signature:
+            return True
+    except x509.ExtensionNotFound:
+        pass
+    try:
+        return code_signing in cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        return False
 
 
 def bundle_signer_hint(bundle: Mapping[str, Any]) -> str | None:
     material = bundle.get("verificationMaterial")
+    if isinstance(material, dict) and isinstance(material.get("x509CertificateChain"), dict):
+        try:
+            from cryptography import x509
+
+            raw = base64.b64decode(material["x509CertificateChain"]["certificates"][0]["rawBytes"])
+            ids = identities(x509.load_der_x509_certificate(raw))
+            return f"cert:{ids[0]}" if ids else None
+        except (ImportError, ValueError, KeyError, IndexError, TypeError, binascii.Error):
+            return None
     if isinstance(material, dict) and isinstance(material.get("publicKey"), dict):
         hint = material["publicKey"].get("hint")
         if isinstance(hint, str) and len(hint) == 64:
