@@ -126,6 +126,24 @@ def test_map_shows_what_the_lock_says(tmp_path: Path) -> None:
     assert "lock: changed since locked" in text and "lock: locked" in text
 
 
+def test_map_has_the_build_pipeline(tmp_path: Path) -> None:
+    project = example_project(tmp_path)
+    wf = project / ".github" / "workflows"
+    wf.mkdir(parents=True)
+    (wf / "ci.yml").write_text(
+        "on: pull_request\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - uses: actions/checkout@v4\n"
+        f"      - uses: someone/tool@{'b' * 40}\n", encoding="utf-8")
+    (project / "Dockerfile").write_text("FROM python:3.11-slim\n", encoding="utf-8")
+    html, doc = scan_with_html(project)
+    pipeline = {n["name"]: n for n in doc["meta"]["map"]["nodes"] if n["layer"] == "pipeline"}
+    assert pipeline["actions/checkout"]["pinned"] is False
+    assert pipeline["someone/tool"]["pinned"] is True
+    assert "python" in pipeline
+    text = html.read_text(encoding="utf-8")
+    assert "Build pipeline <span class=\"count\">3</span>" in text and "mutable tag" in text
+
+
 def test_scanned_strings_are_text_never_markup(tmp_path: Path) -> None:
     html, doc = scan_with_html(hostile_project(tmp_path))
     text = html.read_text(encoding="utf-8")
