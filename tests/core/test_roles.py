@@ -257,6 +257,13 @@ def test_merge_folds_superseded_findings_on_the_same_line_and_subject() -> None:
     assert [a["slug"] for a in kept.data["also"]] == ["missing-hash", "cannot-audit"]
 
 
+def test_merge_keeps_minor_facts_in_data_only() -> None:
+    low = Finding(HASH, "r.txt", "numpy has no --hash", line=1, severity=Severity.LOW, data={"name": "numpy"})
+    out = merge([Finding(SUPER, "r.txt", "numpy is not pinned", line=1, data={"name": "numpy"}), low])
+    assert [(f.message, [a["slug"] for a in f.data["also"]]) for f in out] == [
+        ("numpy is not pinned", ["missing-hash"])]
+
+
 def test_merge_keeps_the_superseding_severity_even_when_lower() -> None:
     low = Finding(SUPER, "setup.py", "x unpinned", line=3, severity=Severity.INFO, data={"name": "x"})
     audit = Finding(AUDIT, "setup.py", "x: no version", line=3, data={"name": "x"})

@@ -6,7 +6,8 @@
 2. **one finding per problem**: when a rule declares that it ``supersedes`` another (``Rule.supersedes``,
    ids or slugs) and both fire on the same path and line for the same subject (``data["name"]`` when both
    have one), the superseded finding is folded into the other: its fact stays in the message and in
-   ``data["also"]``. The kept finding keeps its own severity: the superseding rule judges the root cause
+   ``data["also"]`` (and in the message too unless it was low or info below a more severe finding). The
+   kept finding keeps its own severity: the superseding rule judges the root cause
    (an unpinned line in a library declaration stays info even though cannot-audit alone is medium).
 """
 
@@ -16,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from mlwarden.core.findings import Finding
+from mlwarden.core.findings import Finding, Severity
 
 
 def apply_roles(findings: Iterable[Finding], role_of: Callable[[str], Any]) -> list[Finding]:
@@ -101,7 +102,8 @@ def _fold(keep: Finding, others: list[Finding]) -> Finding:
     for o in sorted(others, key=lambda o: o.rule.id):
         also.append({"id": o.rule.id, "slug": o.rule.slug, "severity": o.level.label,
                      "message": o.message})
-        message += f" (also {o.rule.id} {o.rule.slug}: {o.message})"
+        if o.level >= min(keep.level, Severity.MEDIUM):  # a minor fact stays in data only
+            message += f" (also {o.rule.id} {o.rule.slug}: {o.message})"
     return replace(keep, message=message, data={**keep.data, "also": also})
 
 
