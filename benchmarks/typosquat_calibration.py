@@ -189,7 +189,7 @@ KNOB_SETTINGS: tuple[dict[str, float], ...] = (
     {"AFFIX_POP_POWER": 2.0},
     {"COMBO_TWO_POPULAR": 0.95},
     {"COMBO_ANY_WORD": 0.9},
-    {"D2_LONG_STEP": 0.1},
+    {"D2_LONG_STEP": 0.05},
     {"LONG_STEP": 0.0},
     {"EXISTS_FACTOR": 1.0},
 )

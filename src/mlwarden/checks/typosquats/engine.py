@@ -70,7 +70,7 @@ _NO_DIGIT_PENALTY = frozenset({"combosquat", "affix", "reordered-tokens", "leets
 AFFIX_POP_POWER = 1.0  # 2 (steeper popularity for affixes) cuts extra-token recall from 94 % to 32 %
 # long names: each letter past 9 (one edit) or 10 (two edits) raises the length factor by a step
 LONG_STEP, LONG_MAX = 0.03, 1.25
-D2_LONG_STEP, D2_LONG_MAX = 0.05, 1.5
+D2_LONG_STEP, D2_LONG_MAX = 0.1, 1.5
 VOWELS = frozenset("aeiouy")
 
 # first tokens of recognised plugin families: `<family>-<anything>` is a plugin, not a combosquat, unless
