@@ -133,3 +133,12 @@ def test_bad_trusted_key_is_a_usage_error(tmp_path: Path, capsys, monkeypatch) -
     bad.write_text("hello\n")
     rc, _, err = run(repo, "verify-artifacts", "--trusted-key", str(bad), capsys=capsys, monkeypatch=monkeypatch)
     assert rc == 2 and "no PEM public key" in err and "Traceback" not in err
+
+
+def test_removed_signature_is_reported(tmp_path: Path, capsys, monkeypatch) -> None:
+    repo, _, pub = _signed_repo(tmp_path)
+    assert run(repo, "lock", capsys=capsys, monkeypatch=monkeypatch)[0] == 0
+    (repo / "models/bert.sig").unlink()
+    rc, found = findings(repo, "--trusted-key", str(pub), capsys=capsys, monkeypatch=monkeypatch)
+    assert rc == 1 and slugs(found) == {("signature-invalid", "models/bert.sig")}
+    assert found[0]["severity"] == "high" and "missing" in found[0]["message"]

@@ -309,3 +309,25 @@ def test_unpulled_docs_image_is_low(tmp_path: Path, capsys, monkeypatch) -> None
     assert rc == 1
     assert {(f["path"], f["severity"]) for f in found} == {("assets/architecture.png", "low"),
                                                            ("weights/model.bin", "high")}
+
+
+def test_hostile_trees_never_hang_or_leave_the_repository(tmp_path: Path, capsys, monkeypatch) -> None:
+    repo = make_repo(tmp_path / "repo")
+    hf_folder(repo)
+    (repo / "sub").mkdir()
+    (repo / "sub/w.safetensors").write_bytes(safetensors_bytes(8, 4))
+    git(repo, "add", "-A")
+    assert run(repo, "lock", capsys=capsys, monkeypatch=monkeypatch)[0] == 0
+    # a FIFO where a locked file was: reported, never opened for a blocking read
+    (repo / "models/bert/tokenizer.json").unlink()
+    os.mkfifo(repo / "models/bert/tokenizer.json")
+    # the folder holding a locked file replaced by a link out of the repository
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "w.safetensors").write_bytes(safetensors_bytes(8, 4))  # even the same bytes
+    shutil.rmtree(repo / "sub")
+    os.symlink(elsewhere, repo / "sub")
+    rc, found = findings(repo, capsys=capsys, monkeypatch=monkeypatch)
+    assert rc == 1
+    assert slugs(found) == {("artifact-changed", "models/bert/tokenizer.json"),
+                            ("artifact-symlink", "sub/w.safetensors")}

@@ -168,6 +168,10 @@ class VerifyArtifacts(Check):
         root = run.root
         target = root / a.path
         hint = "find out where the new bytes come from, scan them, then `mlwarden lock` and review"
+        if (target.exists() or target.is_symlink()) and not inside(target.parent, root):
+            run.add(R.SYMLINK, a.path, "a folder on the way to this locked artifact is a symbolic link "
+                    "out of the repository: not followed", hint="replace the link by the reviewed files")
+            return
         if target.is_symlink():
             run.add(R.SYMLINK, a.path, f"locked {a.kind} is now a symbolic link to {os.readlink(target)!r}",
                     hint="replace the link by the reviewed file(s)")
@@ -472,6 +476,11 @@ def _dvc_out(run: _Run, out: Any) -> None:
     from mlwarden.checks.verify.dvc import cached_listing, dir_md5, file_md5, list_dir
 
     target = run.root / out.path
+    if not inside(target.parent, run.root):
+        run.add(R.SYMLINK, out.record, f"a folder on the way to DVC output {out.path} is a link out of "
+                "the repository: not followed", line=out.line,
+                hint="check out the data as files (`dvc checkout`)")
+        return
     if target.is_symlink():
         real = target.resolve()
         if not inside(real, run.root):
@@ -555,6 +564,14 @@ def _verify_signature(run: _Run, sig_rel: str, target: str, art: Any,
     from mlwarden.checks.verify.signing import BundleError, Unverifiable, read_bundle, verify_bundle
 
     sig_path = run.root / sig_rel
+    if not inside(sig_path, run.root) or not inside((run.root / target).parent, run.root):
+        run.add(R.SYMLINK, sig_rel, f"the signature or {target} lies behind a link out of the repository: "
+                "not followed", hint="keep signed models and their bundles inside the repository")
+        return
+    if not sig_path.is_file():
+        run.add(R.SIGNATURE_INVALID, sig_rel, f"the signature mlwarden.lock records for {target} is missing",
+                severity=Severity.HIGH, hint="restore the bundle (a removed signature hides any change)")
+        return
     try:
         if isinstance(keys, Exception):
             raise keys

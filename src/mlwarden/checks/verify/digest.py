@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import threading
 import time
 from collections.abc import Iterable
@@ -56,14 +57,20 @@ def _identity(st: os.stat_result) -> tuple[int, int, int, int]:
 def hash_file(path: Path, md5: bool = False) -> Digest | HashError:
     """Every digest of one file (memoised for the process while the file is unchanged)."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+        # no link followed; O_NONBLOCK so a FIFO planted in a model folder cannot hang the run
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+                     | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         return HashError(exc.strerror or str(exc))
     try:
-        key = _identity(os.fstat(fd))
+        st = os.fstat(fd)
+        key = _identity(st)
     except OSError as exc:
         os.close(fd)
         return HashError(exc.strerror or str(exc))
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        return HashError("not a regular file")
     with _MEMO_LOCK:
         known = _MEMO.get(key)
     if known is not None and (known.md5 is not None or not md5):

@@ -301,11 +301,17 @@ def loads(text: str, origin: str = LOCK_NAME) -> Lock:
     return lock
 
 
+MAX_LOCK = 64 * 1024 * 1024
+
+
 def read(path: Path, display: str) -> Lock:
     try:
-        data = path.read_bytes()
+        with path.open("rb") as fh:
+            data = fh.read(MAX_LOCK + 1)
     except OSError as exc:
         raise LockError(f"cannot read: {exc.strerror or exc}", path=display) from None
+    if len(data) > MAX_LOCK:
+        raise LockError("larger than 64 MiB, not read", path=display)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
