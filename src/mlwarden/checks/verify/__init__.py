@@ -242,9 +242,11 @@ class VerifyArtifacts(Check):
     @staticmethod
     def _lfs(run: _Run, lock: Any, explicit: list[Path], folders: list[Path],
              in_scope: Callable[[str], bool]) -> dict[str, Any]:
+        from mlwarden.checks.verify.discover import model_walk_match
         from mlwarden.checks.verify.lfs import index_pointers, read_pointer_file
 
-        specs = [run.rel(p) for p in explicit]
+        # staged sources and docs are never LFS objects worth a git call (pre-commit latency)
+        specs = [rel for rel in (run.rel(p) for p in explicit) if model_walk_match(rel)]
         found: dict[str, Any] = {}
         if folders:
             found.update({k: v for k, v in (index_pointers(run.root) or {}).items() if in_scope(k)})
@@ -333,7 +335,8 @@ class VerifyArtifacts(Check):
                   pointers: dict[str, Any]) -> None:
         from mlwarden.checks.verify.discover import model_walk_match, sniff_format
 
-        cands: list[Path] = list(explicit)
+        # sources and docs never hold model bytes (scan-models' own filter): not even sniffed
+        cands: list[Path] = [p for p in explicit if model_walk_match(run.rel(p))]
         if folders:
             cands.extend(run.ctx.files(model_walk_match))
         for p in sorted(set(cands)):

@@ -13,7 +13,6 @@ import stat
 import threading
 import time
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -138,6 +137,8 @@ def hash_many(paths: Iterable[Path], md5_for: frozenset[Path] = frozenset(),
     workers = jobs if jobs > 0 else min(32, (os.cpu_count() or 1) + 2)
     if workers <= 1 or len(todo) == 1:
         return {p: hash_file(p, p in md5_for) for p in todo}
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(max_workers=min(workers, len(todo))) as pool:
         results = pool.map(lambda p: hash_file(p, p in md5_for), todo)
         return dict(zip(todo, results, strict=True))
