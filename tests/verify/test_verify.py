@@ -270,11 +270,20 @@ def test_hf_cache_blobs(tmp_path: Path, capsys, monkeypatch) -> None:
     cfg = b'{"a": 1}\n'
     git_id = hashlib.sha1(b"blob %d\0" % len(cfg) + cfg).hexdigest()
     (blobs / git_id).write_bytes(cfg)
+    snap = cache / "models--org--name" / "snapshots" / PIN
+    snap.mkdir(parents=True)
+    os.symlink(f"../../blobs/{hashlib.sha256(weights).hexdigest()}", snap / "model.safetensors")
+    os.symlink(f"../../blobs/{git_id}", snap / "config.json")
     assert findings(repo, "--hf-cache", str(cache), capsys=capsys, monkeypatch=monkeypatch) == (0, [])
+    evil = tmp_path / "evil.safetensors"
+    evil.write_bytes(weights)
+    (snap / "model.safetensors").unlink()
+    os.symlink(evil, snap / "model.safetensors")
     (blobs / hashlib.sha256(weights).hexdigest()).write_bytes(safetensors_bytes(16, 6))
     (blobs / git_id).write_bytes(b'{"a": 2}\n')
     rc, found = findings(repo, "--hf-cache", str(cache), capsys=capsys, monkeypatch=monkeypatch)
-    assert rc == 1 and [f["slug"] for f in found] == ["hf-cache-corrupt", "hf-cache-corrupt"]
+    assert rc == 1 and [f["slug"] for f in found] == ["hf-cache-corrupt"] * 3
+    assert any("links to" in f["message"] for f in found)
 
 
 def test_scan_runs_verify_artifacts(tmp_path: Path, capsys, monkeypatch) -> None:

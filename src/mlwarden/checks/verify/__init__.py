@@ -410,6 +410,17 @@ class VerifyArtifacts(Check):
             blobs = repo / "blobs"
             if not blobs.is_dir() or blobs.is_symlink():
                 continue
+            # snapshot entries are links into this repository's blobs; one that points elsewhere serves
+            # bytes nobody checked (a regular file there is a copy made where links are unavailable)
+            snaps = repo / "snapshots"
+            if snaps.is_dir() and not snaps.is_symlink():
+                for dirpath, _dirs, names in os.walk(snaps, followlinks=False):
+                    for n in sorted(names):
+                        entry = Path(dirpath) / n
+                        if entry.is_symlink() and not inside(entry, blobs):
+                            run.add(R.HF_CACHE_CORRUPT, run.rel(entry), "snapshot file links to "
+                                    f"{os.readlink(entry)!r}, not to a blob of its cache",
+                                    hint="delete the snapshot and download again")
             for b in sorted(blobs.iterdir()):
                 if b.is_symlink() or not b.is_file() or b.name.endswith(".incomplete"):
                     continue
