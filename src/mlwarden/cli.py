@@ -9,13 +9,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from mlwarden import __version__
 from mlwarden.core.errors import MlwardenError, UsageError
-from mlwarden.core.findings import Finding, Severity, sort_findings
+from mlwarden.core.findings import Finding, Severity, inert, sort_findings
 from mlwarden.core.options import Option, add_to_parser, resolve
 
 GENERAL_OPTIONS: tuple[Option, ...] = (
@@ -105,7 +106,27 @@ def load_config_for(explicit: str | None, start: Path) -> Any:
 
 def guarded(run: Callable[[], int]) -> int:
     """Run a command: the one place errors become a one-line message and exit code 2 (never a traceback;
-    set MLWARDEN_DEBUG=1 to see one for an internal error)."""
+    set MLWARDEN_DEBUG=1 to see one for an internal error). Standard error is made inert (core.fileio):
+    no message that carries a file name or server text can drive the terminal or a CI log."""
+    import signal
+
+    from mlwarden.core.fileio import inert_stderr
+
+    with inert_stderr():
+        try:
+            # a terminated run unwinds like an interrupt: temporary files are removed, nothing is half-written
+            if threading.current_thread() is threading.main_thread():
+                signal.signal(signal.SIGTERM, _terminate)
+        except (ValueError, OSError):
+            pass
+        return _guarded(run)
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _guarded(run: Callable[[], int]) -> int:
     try:
         return run()
     except MlwardenError as exc:
@@ -201,10 +222,12 @@ def finish(ctx: Any, checks: Sequence[str], findings: list[Finding], general: Ma
     text = get(fmt, check_formats)(report)
     # a file name that is not valid UTF-8 reaches reports as surrogate escapes: show U+FFFD, never crash
     text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    # no raw control or bidi character, no workflow command but the github format's own annotations
+    text = inert(text, color=report.color, commands=fmt == "github")
     if out_path:
-        from mlwarden.core.fileio import atomic_write_text
+        from mlwarden.core.fileio import write_report
 
-        atomic_write_text(Path(out_path), text)
+        write_report(Path(out_path), text.encode("utf-8", "backslashreplace"))
     else:
         from mlwarden.core.fileio import write_stdout
 

@@ -30,7 +30,7 @@ from mlwarden.checks.base import Context
 from mlwarden.core.errors import MlwardenError, UsageError
 from mlwarden.core.fileio import write_stdout
 from mlwarden.core.files import Matcher, Problems, iter_files, relpath
-from mlwarden.core.findings import Finding, Severity
+from mlwarden.core.findings import Finding, Severity, inert
 from mlwarden.core.options import Option, resolve
 
 PROG = "mlwarden scan"
@@ -431,11 +431,11 @@ class _ReportWriter:
         if self.report is not None:
             from mlwarden.formats import get
 
-            write_stdout(get("github")(self.report))
+            write_stdout(inert(get("github")(self.report), commands=True))
             sys.stdout.flush()
 
     def __call__(self, report: Any) -> None:
-        from mlwarden.core.fileio import atomic_write_bytes
+        from mlwarden.core.fileio import write_report
         from mlwarden.formats import get
 
         # the Markdown summary names the reports that hold every finding
@@ -452,13 +452,13 @@ class _ReportWriter:
                     except OSError as exc:
                         raise MlwardenError(f"cannot create the folder: {exc.strerror}",
                                             path=str(path.parent)) from None
-                atomic_write_bytes(path, utf8(get(fmt)(plain)))
+                write_report(path, utf8(inert(get(fmt)(plain))))
         self.report = plain
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if in_github_actions() and summary:
             try:
                 with open(summary, "ab") as fh:
-                    fh.write(utf8(get("markdown")(plain) + "\n"))
+                    fh.write(utf8(inert(get("markdown")(plain)) + "\n"))
             except OSError as exc:
                 raise MlwardenError(f"cannot append the job summary: {exc.strerror}", path=summary) from None
 

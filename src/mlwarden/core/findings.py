@@ -105,6 +105,26 @@ def printable(text: str) -> str:
     return text.translate(_UNSAFE)
 
 
+# what may never reach a report or the terminal raw: C0/C1 controls except tab and line ends, bidi and
+# line/paragraph separators (ESC is kept only for our own colours)
+_INERT = {c: v for c, v in _UNSAFE.items() if c not in (0x09, 0x0A, 0x0D)}
+_INERT.update({c: f"\\u{c:04x}" for c in (0xFEFF, 0x200B, 0x200C, 0x200D, 0x2060)})
+_INERT_NO_ESC = {c: v for c, v in _INERT.items() if c != 0x1B}
+
+
+def inert(text: str, *, color: bool = False, commands: bool = False) -> str:
+    """A whole rendered report or message made inert: no raw control characters (ESC only for our own
+    colours when ``color``), no bidi controls, and no line that starts with ``::`` (a GitHub Actions
+    workflow command; ``commands`` keeps the annotations the ``github`` format writes on purpose).
+    Escapes are written as ``\\xNN``/``\\uNNNN`` text, which is also a valid escape inside JSON strings."""
+    out = text.translate(_INERT_NO_ESC if color else _INERT)
+    if "\r" in out:
+        out = out.replace("\r\n", "\n").replace("\r", "\\r") if not commands else out
+    if not commands and "::" in out:
+        out = "\n".join("\\x3a" + ln[1:] if ln.startswith("::") else ln for ln in out.split("\n"))
+    return out
+
+
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
     """Deterministic order (path, line, column, id, message) with exact duplicates removed."""
     seen: set[tuple[Any, ...]] = set()

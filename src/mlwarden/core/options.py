@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import math
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Any
 
 from mlwarden.core.errors import ConfigError, UsageError
 from mlwarden.core.findings import Severity
+
+MAX_NUMBER = 2**53  # larger option values are mistakes (or attacks), never meant
 
 # kinds: str, bool, int, float, list (of str), severity, date
 _KINDS = ("str", "bool", "int", "float", "list", "severity", "date")
@@ -30,6 +34,9 @@ class Option:
     config: bool = True  # also a config key
     metavar: str | None = None
     short: str | None = None
+    # a file mlwarden writes: from a (repository) config file it must be a relative path inside the
+    # repository, so a cloned repository cannot make mlwarden write anywhere else
+    writes: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in _KINDS:
@@ -47,7 +54,7 @@ class Option:
         """Check and convert a value read from config (typed TOML) or the environment (a string)."""
         try:
             return _convert(self, value)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             raise ConfigError(f"{origin}: {exc}") from None
 
 
@@ -64,13 +71,23 @@ def _convert(opt: Option, value: Any) -> Any:
             return False
         raise ValueError(f"{opt.name} must be true or false, not {value!r}")
     if k == "int":
-        if isinstance(value, bool):
-            raise ValueError(f"{opt.name} must be an integer")
-        return int(value)
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise ValueError(f"{opt.name} must be an integer, not {value!r}")
+        if isinstance(value, str) and len(value.strip()) > 20:
+            raise ValueError(f"{opt.name} must be an integer of at most 20 digits")
+        number = int(value)
+        if abs(number) > MAX_NUMBER:
+            raise ValueError(f"{opt.name} must be an integer between {-MAX_NUMBER} and {MAX_NUMBER}")
+        return number
     if k == "float":
         if isinstance(value, bool):
             raise ValueError(f"{opt.name} must be a number")
-        return float(value)
+        if isinstance(value, str) and len(value.strip()) > 40:
+            raise ValueError(f"{opt.name} must be a number of at most 40 characters")
+        real = float(value)
+        if not math.isfinite(real) or abs(real) > MAX_NUMBER:
+            raise ValueError(f"{opt.name} must be a finite number between {-MAX_NUMBER} and {MAX_NUMBER}")
+        return real
     if k == "list":
         if isinstance(value, str):
             return tuple(v.strip() for v in value.replace("\n", ",").split(",") if v.strip())
@@ -128,10 +145,22 @@ def resolve(
         elif opt.env in env:
             out[opt.name] = opt.convert(env[opt.env], f"environment variable {opt.env}")
         elif opt.name in config_values:
-            out[opt.name] = opt.convert(config_values[opt.name], f"{config_origin}: key {opt.name!r}")
+            where = f"{config_origin}: key {opt.name!r}"
+            out[opt.name] = opt.convert(config_values[opt.name], where)
+            if opt.writes and out[opt.name] is not None:
+                _inside_repository(str(out[opt.name]), where)
         else:
             out[opt.name] = opt.default
     return out
+
+
+def _inside_repository(value: str, where: str) -> None:
+    """A path a config file asks mlwarden to write: relative, no ``..``, no ``~`` (see Option.writes)."""
+    pure = PurePath(value)
+    if not value.strip() or pure.is_absolute() or value.startswith(("~", "/", "\\")) or ".." in pure.parts \
+            or "\\" in value or (len(value) > 1 and value[1] == ":"):
+        raise ConfigError(f"{where}: {value!r} must be a path inside the repository (relative, without "
+                          "'..'); give other places on the command line or in an MLWARDEN_* variable")
 
 
 Validator = Callable[[Any], None]

@@ -88,11 +88,14 @@ def build(report: Report) -> dict[str, Any]:
         "results": [_result(f, index[f.rule.id]) for f in report.findings],
         "columnKind": "unicodeCodePoints",
     }
-    if report.notes:
-        run["invocations"] = [{
-            "executionSuccessful": True,
-            "toolExecutionNotifications": [{"message": {"text": n}, "level": "note"} for n in report.notes],
-        }]
+    scan_meta = report.meta.get("scan") if isinstance(report.meta.get("scan"), dict) else {}
+    errors = dict((scan_meta or {}).get("errors", {}) or {})
+    if report.notes or errors:
+        # a run where a check failed is not a successful execution, whatever the results say
+        notes = [{"message": {"text": f"{name}: {msg}"}, "level": "error"}
+                 for name, msg in sorted(errors.items())]
+        notes += [{"message": {"text": n}, "level": "note"} for n in report.notes]
+        run["invocations"] = [{"executionSuccessful": not errors, "toolExecutionNotifications": notes}]
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 

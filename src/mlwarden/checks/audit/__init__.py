@@ -150,7 +150,7 @@ class AuditDeps(Check):
         Option("max-db-age", "int", None, "fail (exit 2) when the newest record of the offline database "
                "is older than DAYS", metavar="DAYS"),
         Option("cache-dir", "str", None, "where the database index is cached (default "
-               "$XDG_CACHE_HOME/mlwarden)", metavar="DIR"),
+               "$XDG_CACHE_HOME/mlwarden)", metavar="DIR", writes=True),
         Option("ignore-vuln", "list", (), "advisory id (or any alias) to ignore", metavar="ID"),
         Option("require-data", "bool", False, "under pre-commit, fail (exit 2) when no advisory data is "
                "configured instead of skipping with a note (outside pre-commit it always fails)"),

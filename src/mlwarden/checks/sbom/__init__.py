@@ -94,7 +94,7 @@ class GenerateSbom(Check):
     options: ClassVar[tuple[Option, ...]] = (
         Option("sbom-file", "str", None, "SBOM file to write (default sbom.cdx.json, sbom.spdx.json with "
                "--spec spdx, gl-sbom-pypi-mlwarden.cdx.json with --gitlab; --output also works when "
-               "--sbom-file is not given)", metavar="PATH"),
+               "--sbom-file is not given)", metavar="PATH", writes=True),
         Option("spec", "str", "cyclonedx", "SBOM standard: cyclonedx (CycloneDX 1.6 JSON) or spdx "
                "(SPDX 2.3 JSON)", choices=("cyclonedx", "spdx"), metavar="SPEC"),
         Option("check", "bool", False, "only report whether the SBOM file is current (exit 1 if stale); "

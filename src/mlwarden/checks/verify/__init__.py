@@ -31,7 +31,8 @@ from mlwarden.core.options import Option
 __all__ = ["VerifyArtifacts"]
 
 OPTIONS: tuple[Option, ...] = (
-    Option("lock", "str", "mlwarden.lock", "the lock file (relative to the project root)", metavar="FILE"),
+    Option("lock", "str", "mlwarden.lock", "the lock file (relative to the project root)", metavar="FILE",
+           writes=True),
     Option("trusted-keys", "list", (), "PEM public keys model signatures must verify with (config, "
            "or comma-separated in MLWARDEN_TRUSTED_KEYS)", metavar="FILE", cli=False),
     Option("trusted-key", "list", (), "a PEM public key model signatures must verify with (adds to "
