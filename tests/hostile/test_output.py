@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.hostile.conftest import FORMATS, Repo
-from tests.hostile.harness import assert_inert, assert_no_traceback, run
+from tests.hostile.harness import assert_inert, assert_no_traceback
 
 HOSTILE_NAMES = (
     "\x1b]0;pwned\x07\x1b[2J.pkl",
