@@ -302,6 +302,10 @@ def test_role_shown_in_every_report(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     sarif = json.loads((tmp_path / "out.sarif").read_text("utf-8"))
     assert {r["properties"]["role"] for r in sarif["runs"][0]["results"]} == {"install", "dev"}
     assert "requirements-dev.txt:1 (dev)" in (tmp_path / "out.md").read_text("utf-8")
+    main(["scan", "--checks", "check-pins", "--format", "github", "--gitlab-codequality", "cq.json"])
+    assert "title=MLW301 unpinned [medium] (dev)::" in capsys.readouterr().out
+    cq = json.loads((tmp_path / "cq.json").read_text("utf-8"))
+    assert sum("[role: dev]" in i["description"] for i in cq) == 1
 
 
 def test_roles_config_changes_scan_severity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -44,7 +44,8 @@ def render(report: Report) -> str:
             props.append(f"line={f.line}")
             if f.column is not None:
                 props.append(f"col={f.column}")
-        props.append(f"title={escape_property(f'{f.id} {f.slug} [{f.level.label}]')}")
+        role = f" ({f.role})" if f.role and f.role != "install" else ""  # the file's role, as in text
+        props.append(f"title={escape_property(f'{f.id} {f.slug} [{f.level.label}]{role}')}")
         msg = f.message + (f" Fix: {f.hint}" if f.hint else "")
         out.append(f"::{kind} {','.join(props)}::{escape_data(msg)}\n")
     if left:

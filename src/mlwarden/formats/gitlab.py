@@ -26,7 +26,9 @@ def issues(report: Report) -> list[dict[str, Any]]:
         out.append({
             "type": "issue",
             "check_name": f"{f.id} {f.slug}",
-            "description": f"{f.id} {f.slug}: {f.message}" + (f" Fix: {f.hint}" if f.hint else ""),
+            "description": f"{f.id} {f.slug}: {f.message}"
+                           + (f" [role: {f.role}]" if f.role and f.role != "install" else "")
+                           + (f" Fix: {f.hint}" if f.hint else ""),
             "categories": ["Security"],
             "severity": SEVERITIES[f.level],
             "fingerprint": fp,
