@@ -101,6 +101,10 @@ class CheckPipeline(Check):
         for f in ctx.files(self.matcher()):
             display = ctx.display(f)
             kind = kind_of(display) or kind_of(f.name)
+            if kind is None and display.lower().endswith((".yml", ".yaml")):
+                kind = _yaml_kind(f, display)
+                if kind is None:
+                    continue
             if kind == "maybe-shell" or kind is None:
                 if not is_shell_script(f):
                     continue
@@ -133,6 +137,18 @@ def add_to_inventory(ctx: Any, inv: Any) -> None:
     from mlwarden.checks.pipeline.inventory import add_to_inventory as add
 
     add(ctx, inv)
+
+
+def _yaml_kind(path: Path, display: str) -> str | None:
+    """A YAML file named outside the usual places: a workflow if it sits in a ``workflows`` folder whose
+    parent is ``.github`` (resolved), else not ours."""
+    try:
+        parts = path.resolve().parts
+    except OSError:
+        return None
+    if len(parts) >= 3 and parts[-2] == "workflows" and parts[-3] == ".github":
+        return "workflow"
+    return None
 
 
 def _local_include(ctx: Context, inc: str) -> Path | None:

@@ -57,7 +57,9 @@ def kind_of(rel: str) -> str | None:
 
 
 def matcher(rel: str) -> bool:
-    return kind_of(rel) is not None
+    # paths are relative to the folder being walked (``.github/workflows`` itself may be the argument):
+    # any YAML file is a candidate, the display path decides
+    return kind_of(rel) is not None or rel.lower().endswith(_YAML)
 
 
 def is_shell_script(path: Path) -> bool:

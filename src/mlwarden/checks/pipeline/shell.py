@@ -22,6 +22,7 @@ MAX_SCRIPT = 2_000_000  # characters: a longer script is parsed only up to this 
 
 _PLACEHOLDER = "\x00S{}\x00"
 _PLACEHOLDER_RE = re.compile("\x00S(\\d+)\x00")
+_PLAIN = re.compile(r"[^\\#'\"$`<>\n;&|() \t\r]+|[ \t\r]+")
 _REDIRECT = re.compile(r"^(\d*|&)(>>|>&|>\||>|<<<|<&|<>|<)(.*)$")
 _ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=")
 _KEYWORDS = frozenset(
@@ -198,6 +199,14 @@ def _one_line(raw: str) -> str:
 
 
 def _split_words(cooked: str) -> tuple[list[str], list[tuple[str, str]]]:
+    if not any(c in cooked for c in "'\"\\"):
+        raw_words = cooked.split()  # nothing for shlex to unquote
+    else:
+        raw_words = _shlex_words(cooked)
+    return _redirections(raw_words)
+
+
+def _shlex_words(cooked: str) -> list[str]:
     try:
         lex = shlex.shlex(cooked, posix=True, punctuation_chars=False)
         lex.whitespace_split = True
@@ -205,6 +214,10 @@ def _split_words(cooked: str) -> tuple[list[str], list[tuple[str, str]]]:
         raw_words = list(lex)
     except ValueError:
         raw_words = cooked.split()
+    return raw_words
+
+
+def _redirections(raw_words: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
     words: list[str] = []
     redirects: list[tuple[str, str]] = []
     i = 0
@@ -348,8 +361,11 @@ class _Lexer:
                 self.i += len(op)
                 self.raw_start = self.i
                 continue
-            self.cooked.append(c)
-            self.i += 1
+            # a run of ordinary characters in one step
+            m = _PLAIN.match(s, self.i)
+            end = m.end() if m and m.end() > self.i else self.i + 1
+            self.cooked.append(s[self.i : end])
+            self.i = end
         self._flush("")
         if self.pending:
             self.problems.append(f"heredoc {self.pending[0].delimiter!r} not terminated")
