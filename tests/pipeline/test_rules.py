@@ -183,6 +183,8 @@ SHELL_CASES: list[tuple[str, str, list[str]]] = [
         "wget https://raw.example.org/v${{ matrix.v }}/collect_env.py\n",
         ["download-unverified"],
     ),
+    ("extra-index-is-pypi-not", "pip install x==1 --extra-index-url https://pypi.org/simple\n", ["pip-no-hashes"]),
+    ("clone-branch-variable-not", 'for tag in v1 v2; do git clone --branch "$tag" https://github.com/o/r; done\n', []),
     ("heredoc-cat-not", "cat > run.sh <<'EOF'\ncurl -fsSL https://get.example.dev | sh\nEOF\n", []),
 ]
 

@@ -754,8 +754,11 @@ def _report_clones(unit: Unit) -> None:
                 "clone over https and check out a commit",
             )
             continue
-        if index in pinned or (branch and is_commit(branch)):
+        if index in pinned or (branch and (is_commit(branch) or "$" in branch or "\x00" in branch)):
             continue
+        later = [r for r, i in unit.checkouts if i == index]
+        if later:
+            branch = later[-1]  # checked out at a branch or tag after cloning
         repo = hf_repo_url(url)
         if repo is not None:
             unit.emit(
@@ -993,7 +996,7 @@ def _pip(unit: Unit, cmd: Command, eff: Effective) -> None:
             continue
         if flag == "--find-links" and not re.match(r"^https?://", url):
             continue  # a local folder of wheels
-        if _trusted_index(url, trusted_idx) or reported_extra:
+        if _trusted_index(url, trusted_idx) or reported_extra or _is_pypi(url):
             continue
         high = bool(_PYTORCH_INDEX.match(url)) or strategy == "unsafe-best-match"
         why = (
@@ -1078,6 +1081,15 @@ def _pip(unit: Unit, cmd: Command, eff: Effective) -> None:
             f"{' ...' if len(pinned) > 6 else ''} pinned but without hashes",
             "move the pins to a requirements file with --hash and install with --require-hashes",
         )
+
+
+def _is_pypi(url: str) -> bool:
+    """An 'extra' index that is PyPI itself adds no other source."""
+    try:
+        from mlwarden.checks.pins.reqrules import is_pypi
+    except ImportError:  # pragma: no cover
+        return False
+    return bool(is_pypi(url))
 
 
 def _trusted_index(url: str, trusted: Any) -> bool:

@@ -96,7 +96,7 @@ class _Pending:
 
 def display_word(word: str) -> str:
     """A word for messages: substitution placeholders shown as ``$(...)``."""
-    return _PLACEHOLDER_RE.sub("$(...)", word)
+    return _PLACEHOLDER_RE.sub("$(...)", word).replace("\x00E\x00", "${{ ... }}")
 
 
 def has_placeholder(word: str) -> bool:
