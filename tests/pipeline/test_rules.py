@@ -666,3 +666,14 @@ def test_hook_exit_codes(
     assert "MLW831 curl-pipe-shell" in capsys.readouterr().out
     assert main(["bad.sh", "--fail-on", "critical"]) == 0
     assert main(["missing.sh"]) == 2
+
+
+def test_requirements_installed_under_other_names_go_to_check_pins_readers(tmp_path: Path) -> None:
+    findings = run(tmp_path, {"docker/Dockerfile": f"""
+        FROM python:3.12-slim@sha256:{H64}
+        COPY ci/deps.lst requirements.txt /app/
+        RUN pip install --require-hashes -r /app/requirements.txt && pip install -r ../ci/deps.lst
+        USER 1000
+        """, "ci/deps.lst": "torch>=2.3\n", "requirements.txt": "numpy>=1\n"})
+    # ci/deps.lst is read by check-pins' requirements reader and rules; requirements.txt is check-pins' own
+    assert [(f.path, f.rule.id) for f in findings] == [("ci/deps.lst", "MLW301"), ("ci/deps.lst", "MLW302")]

@@ -18,6 +18,7 @@ from typing import Any
 
 from mlwarden.checks.base import Check, Context
 from mlwarden.checks.pipeline.rules import RULES
+from mlwarden.core.errors import MlwardenError
 from mlwarden.core.files import Matcher, excluded
 from mlwarden.core.findings import Finding, Rule, Severity
 from mlwarden.core.options import Option
@@ -117,19 +118,27 @@ class CheckPipeline(Check):
 
             fix_files(ctx, [(f, d) for f, d, k in todo if k in ("workflow", "action", "gitlab", "docker")])
         # local GitLab includes are GitLab CI files too
+        requirements: dict[str, Path] = {}
         i = 0
         while i < len(todo):
             f, display, kind = todo[i]
+            installs: list[str] = []
+            options["_installs"] = installs
             findings, includes = _check_file(f, display, kind, options)
             yield from findings
+            for wanted in installs:
+                found = _installed_file(ctx, f, wanted)
+                if found is not None:
+                    requirements.setdefault(ctx.display(found), found)
             for inc in includes:
-                target = _local_include(ctx, inc)
-                if target is not None:
-                    d = ctx.display(target)
+                included = _local_include(ctx, inc)
+                if included is not None:
+                    d = ctx.display(included)
                     if d not in seen and not excluded(d, ctx.exclude):
                         seen.add(d)
-                        todo.append((target, d, "gitlab"))
+                        todo.append((included, d, "gitlab"))
             i += 1
+        yield from _installed_requirements(ctx, requirements, options)
 
 
 def add_to_inventory(ctx: Any, inv: Any) -> None:
@@ -137,6 +146,48 @@ def add_to_inventory(ctx: Any, inv: Any) -> None:
     from mlwarden.checks.pipeline.inventory import add_to_inventory as add
 
     add(ctx, inv)
+
+
+def _installed_file(ctx: Context, script: Path, target: str) -> Path | None:
+    """The file a ``pip install -r TARGET`` names, looked up beside the script and at the root (inside the
+    tree only)."""
+    if not target or "$" in target or "\x00" in target or target.startswith(("http://", "https://")):
+        return None
+    root = ctx.root.resolve()
+    for base in (script.parent, ctx.root):
+        cand = base / target.lstrip("/") if target.startswith("/") and base is ctx.root else base / target
+        try:
+            real = cand.resolve()
+            real.relative_to(root)
+        except (OSError, ValueError):
+            continue
+        if real.is_file() and not cand.is_symlink():
+            return real
+    return None
+
+
+def _installed_requirements(
+    ctx: Context, files: dict[str, Path], options: dict[str, Any]
+) -> Iterator[Finding]:
+    """Requirement files the pipeline installs with ``-r`` under a name check-pins does not look for
+    (``deps.txt``, ``ci/pip.lst``) are read with check-pins' own reader and rules; files check-pins finds
+    by name are left to it (no finding twice in ``mlwarden scan``)."""
+    try:
+        from mlwarden.checks.pins.reqrules import check_requirements
+        from mlwarden.sources import is_manifest, read
+    except ImportError:  # pragma: no cover - check-pins not in this build
+        return
+    done: set[str] = set()
+    for display, path in sorted(files.items()):
+        if is_manifest(display) or excluded(display, ctx.exclude) or display in done:
+            continue
+        try:
+            manifest = read(path, display, fmt="requirements")
+        except MlwardenError as exc:
+            yield Finding(rule=UNREADABLE, path=display, message=str(exc), hint="fix the file")
+            continue
+        pins_options = {"trusted-indexes": options.get("trusted-indexes") or (), "require-hashes": False}
+        yield from check_requirements(manifest, pins_options, done)
 
 
 def _yaml_kind(path: Path, display: str) -> str | None:

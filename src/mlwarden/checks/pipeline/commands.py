@@ -301,6 +301,9 @@ def check_unit(
             _classify(unit, script, cmd)
     _report_downloads(unit)
     _report_clones(unit)
+    sink = options.get("_installs")
+    if isinstance(sink, list):  # `pip install -r FILE`: handed to check-pins' readers by the dispatcher
+        sink.extend(unit.installs)
     return unit
 
 
