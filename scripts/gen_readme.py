@@ -1,7 +1,8 @@
-"""Regenerate the per-hook reference in README.md from the code (rules, options) and docs/<hook>.md.
+"""Regenerate the reference from the code: docs/reference.md (every check's rules and options, the common
+options, the core rules) and the short index of checks in README.md (between the reference markers).
 
-    python scripts/gen_readme.py          # rewrite README.md
-    python scripts/gen_readme.py --check  # exit 1 if README.md is not current (used by the tests)
+    python scripts/gen_readme.py          # rewrite docs/reference.md and README.md
+    python scripts/gen_readme.py --check  # exit 1 if either is not current (used by the tests)
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from mlwarden.checks import REGISTRY, load_check  # noqa: E402
+from mlwarden.cli import GENERAL_OPTIONS  # noqa: E402
 from mlwarden.core.rules import CORE_RULES  # noqa: E402
 
 BEGIN, END = "<!-- reference:begin -->", "<!-- reference:end -->"
-UBEGIN, UEND = "<!-- usage:begin -->", "<!-- usage:end -->"
 
 
 def _default(value: object) -> str:
@@ -29,49 +30,61 @@ def _default(value: object) -> str:
     return f"`{label if label is not None else value}`"
 
 
-def _embed(doc: Path, level: int) -> str:
-    """A docs/ page without its title, its headings nested ``level`` deeper, code fences left alone."""
-    lines = doc.read_text(encoding="utf-8").strip().splitlines()
-    if lines and lines[0].startswith("# "):
-        lines = lines[1:]
-    fenced = False
-    out = []
-    for ln in lines:
-        if ln.lstrip().startswith("```"):
-            fenced = not fenced
-        out.append(("#" * level + ln) if ln.startswith("#") and not fenced else ln)
-    return "\n".join(out).strip()
+def _options_table(options: object) -> list[str]:
+    out = ["| option | config key | environment | default | meaning |", "|---|---|---|---|---|"]
+    for o in options:  # type: ignore[attr-defined]
+        flag = f"`--{o.name}`" if o.cli else "–"
+        key = f"`{o.name}`" if o.config else "–"
+        out.append(f"| {flag} | {key} | `{o.env}` | {_default(o.default)} | {o.help.replace('|', '/')} |")
+    return out
 
 
-def usage() -> str:
-    doc = ROOT / "docs" / "ship.md"
-    return _embed(doc, 1) + "\n" if doc.is_file() else ""
+def _docs_of(name: str) -> list[Path]:
+    docs = ROOT / "docs"
+    return [d for d in [docs / f"{name}.md", *sorted(docs.glob(f"{name}-*.md"))] if d.is_file()]
 
 
 def reference() -> str:
-    out = ["## Hooks and rules", ""]
+    """docs/reference.md: generated, never edited by hand."""
+    out = ["# Reference: checks, rules and options", "",
+           "Generated from the code by `python scripts/gen_readme.py` (do not edit). `mlwarden rules` prints "
+           "the same rules; each check's page explains what it reads and how it judges.", "",
+           "## Options of every command", "",
+           "Every check (`mlwarden <check>`, its hook and console script), `mlwarden scan` and "
+           "`mlwarden baseline` take these, plus `--config FILE` (`MLWARDEN_CONFIG`). Precedence: command "
+           "line, environment, config file, default.", "",
+           *_options_table(GENERAL_OPTIONS), ""]
     for name in REGISTRY:
         check = load_check(name)
-        out += [f"### `{name}`", "", check.description, ""]
-        docs = ROOT / "docs"
-        for doc in [docs / f"{name}.md", *sorted(docs.glob(f"{name}-*.md"))]:
-            if doc.is_file():
-                out += [_embed(doc, 2), ""]
+        links = ", ".join(f"[{d.name}]({d.name})" for d in _docs_of(name))
+        out += [f"## `{name}`", "", check.description, ""]
+        if links:
+            out += [f"Details: {links}.", ""]
         out += ["| rule | slug | default severity | what |", "|---|---|---|---|"]
         out += [f"| {r.id} | `{r.slug}` | {r.severity.label} | {r.title} |"
                 for r in sorted(check.rules, key=lambda r: r.id)]
         out.append("")
         if check.options:
-            out += ["| option | config key | environment | default | meaning |", "|---|---|---|---|---|"]
-            for o in check.options:
-                flag = f"`--{o.name}`" if o.cli else "–"
-                key = f"`{o.name}`" if o.config else "–"
-                out.append(f"| {flag} | {key} | `{o.env}` | {_default(o.default)} | "
-                           f"{o.help.replace('|', '/')} |")
+            out += _options_table(check.options)
             out.append("")
-    out += ["### Core rules", "", "| rule | slug | default severity | what |", "|---|---|---|---|"]
+    out += ["## Core rules", "", "| rule | slug | default severity | what |", "|---|---|---|---|"]
     out += [f"| {r.id} | `{r.slug}` | {r.severity.label} | {r.title} |" for r in CORE_RULES]
     return "\n".join(out).rstrip() + "\n"
+
+
+def index() -> str:
+    """The README's short reference: one row per check, linking its page."""
+    out = ["## Reference", "",
+           "Every rule and option: [docs/reference.md](docs/reference.md) (generated) and `mlwarden rules`. "
+           "Each check's page:", "", "| check | rules | page |", "|---|---|---|"]
+    for name in REGISTRY:
+        check = load_check(name)
+        ids = sorted(r.id for r in check.rules)
+        pages = ", ".join(f"[{d.name}](docs/{d.name})" for d in _docs_of(name)) or "–"
+        span = f"{ids[0]}–{ids[-1]}" if len(ids) > 1 else (ids[0] if ids else "–")
+        out.append(f"| `{name}` | {len(ids)} ({span}) | {pages} |")
+    out.append("")
+    return "\n".join(out)
 
 
 def _splice(text: str, begin: str, end: str, body: str) -> str:
@@ -81,23 +94,25 @@ def _splice(text: str, begin: str, end: str, body: str) -> str:
 
 
 def render(readme: str) -> str:
-    readme = _splice(readme, UBEGIN, UEND, usage())
-    return _splice(readme, BEGIN, END, reference())
+    return _splice(readme, BEGIN, END, index())
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--check", action="store_true")
     args = ap.parse_args()
-    path = ROOT / "README.md"
-    old = path.read_text(encoding="utf-8")
-    new = render(old)
-    if args.check:
+    targets = [(ROOT / "README.md", render), (ROOT / "docs" / "reference.md", lambda _old: reference())]
+    stale = []
+    for path, make in targets:
+        old = path.read_text(encoding="utf-8") if path.is_file() else ""
+        new = make(old)
         if new != old:
-            print("README.md is not current: run python scripts/gen_readme.py", file=sys.stderr)
-            return 1
-        return 0
-    path.write_text(new, encoding="utf-8")
+            stale.append(path.relative_to(ROOT).as_posix())
+            if not args.check:
+                path.write_text(new, encoding="utf-8")
+    if args.check and stale:
+        print(f"{', '.join(stale)} not current: run python scripts/gen_readme.py", file=sys.stderr)
+        return 1
     return 0
 
 

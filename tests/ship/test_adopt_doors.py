@@ -219,3 +219,28 @@ def test_gitlab_template_baseline_new_only_checks_and_hashed_install(
     assert [(f["slug"], f["path"], f["line"]) for f in report["findings"]] == [
         ("unpinned", "requirements.txt", 3)], log[-3000:]
     assert report["meta"]["new-since"]["merge-base"] == base
+
+
+def test_readme_pre_commit_snippet_resolves_against_the_release_tag(tmp_path: Path, wheelhouse: Path,
+                                                                    snapshot: tuple[Path, str]) -> None:
+    """The README's pre-commit snippet, as written (rev: v<version>), against a repository tagged the way the
+    release process tags it (CONTRIBUTING.md, "Releasing"); only the repo URL points at the local copy."""
+    import re
+
+    snap, _ = snapshot
+    readme = (snap / "README.md").read_text(encoding="utf-8")
+    [block] = [b for b in re.findall(r"```yaml\n(.*?)```", readme, re.S)
+               if b.startswith("# .pre-commit-config.yaml")]
+    config = yaml.safe_load(block)
+    assert config["repos"][0]["rev"] == f"v{__version__}"
+    git(snap, "tag", "-f", "-a", f"v{__version__}", "-m", f"v{__version__}")
+    config["repos"][0]["repo"] = str(snap)
+    repo = make_repo(tmp_path / "user", {"requirements.txt": f"requests==2.31.0 --hash=sha256:{HEX}\n",
+                                         ".pre-commit-config.yaml": yaml.safe_dump(config)}, commit=True)
+    env = clean_env({**offline_pip_env(wheelhouse), "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+                     "XDG_CACHE_HOME": str(tmp_path / "cache"), "NO_COLOR": "1"})
+    proc = run_pre_commit(["run", "--all-files", "--color", "never"], repo, env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = sections(proc.stdout)
+    assert {h["id"] for h in config["repos"][0]["hooks"] if "stages" not in h} <= set(report), proc.stdout
+    assert git(repo, "status", "--porcelain", "--untracked-files=all") == ""

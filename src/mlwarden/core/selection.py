@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -14,7 +15,16 @@ from mlwarden.core.findings import Finding, Rule, Severity
 _PREFIX = re.compile(r"^MLW\d{0,3}$", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=1)
+def _all_rules() -> tuple[Rule, ...]:
+    return tuple(_load_all())
+
+
 def all_rules() -> list[Rule]:
+    return list(_all_rules())
+
+
+def _load_all() -> list[Rule]:
     """Every rule of the core and of every check in this build (imports each check's light module)."""
     from mlwarden.checks import available, load_check
     from mlwarden.core.rules import CORE_RULES

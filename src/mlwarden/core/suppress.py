@@ -116,14 +116,43 @@ class _Inline:
     used: set[str] = field(default_factory=set)
 
 
+Rules = Sequence[Rule] | Callable[[], Sequence[Rule]]
+
+
 class _RuleIndex:
-    def __init__(self, rules: Sequence[Rule]) -> None:
-        self.rules = list(rules)
-        self.names: dict[str, Rule] = {}
-        for r in rules:
-            self.names[r.id.lower()] = r
-            self.names[r.slug.lower()] = r
+    """Rule names to rules. ``rules`` may be a callable giving every rule: it is called only when a name is
+    not among ``first`` (the rules of the checks that ran), so a hook does not import every check."""
+
+    def __init__(self, rules: Rules, first: Sequence[Rule] = ()) -> None:
+        self._source = rules
+        self._all: list[Rule] | None = None if callable(rules) else list(rules)
+        self._names: dict[str, Rule] = {}
+        for r in (*first, *(self._all or ())):
+            self._add(r)
         self._suggest: dict[str, str] = {}
+
+    def _add(self, r: Rule) -> None:
+        self._names[r.id.lower()] = r
+        self._names[r.slug.lower()] = r
+
+    @property
+    def rules(self) -> list[Rule]:
+        if self._all is None:
+            assert callable(self._source)
+            self._all = list(self._source())
+            for r in self._all:
+                self._add(r)
+        return self._all
+
+    def get(self, name: str) -> Rule | None:
+        hit = self._names.get(name)
+        if hit is None and self._all is None:
+            self.rules  # noqa: B018 - load every rule once, then look again
+            hit = self._names.get(name)
+        return hit
+
+    def __contains__(self, name: str) -> bool:
+        return self.get(name) is not None
 
     def suggest(self, name: str) -> str:
         if name not in self._suggest:
@@ -133,11 +162,12 @@ class _RuleIndex:
         return self._suggest[name]
 
 
-def validate_config(suppressions: Iterable[Suppression], rules: Sequence[Rule], origin: str) -> None:
+def validate_config(suppressions: Iterable[Suppression], rules: Rules, origin: str,
+                    first: Sequence[Rule] = ()) -> None:
     """Unknown rule names in config suppressions are a config error, with a suggestion."""
-    index = _RuleIndex(rules)
+    index = _RuleIndex(rules, first)
     for s in suppressions:
-        if s.rule.strip().lower() not in index.names:
+        if s.rule.strip().lower() not in index:
             raise ConfigError(f"{origin}: suppress: unknown rule {s.rule!r}{index.suggest(s.rule)}")
 
 
@@ -164,7 +194,8 @@ def run(
     today: _dt.date | None = None,
     line_of: Callable[[Finding], str] | None = None,
     cache: LineCache | None = None,
-    rules: Sequence[Rule] = (),
+    rules: Rules = (),
+    first_rules: Sequence[Rule] = (),
     ran_rules: Iterable[str] | None = None,
     all_checks_ran: bool = False,
     comment_files: Iterable[str] = (),
@@ -174,9 +205,9 @@ def run(
     findings, and inline comments in ``comment_files`` (paths relative to ``root``)."""
     today = today or _dt.date.today()
     cache = cache or LineCache(root)
-    hygiene = ran_rules is not None and bool(rules)
+    hygiene = ran_rules is not None and (callable(rules) or bool(rules))
     ran = {r.lower() for r in (ran_rules or ())}
-    index = _RuleIndex(rules)
+    index = _RuleIndex(rules, first_rules)
     out = Outcome()
     active: list[Suppression] = []
     used_config: set[int] = set()
@@ -225,7 +256,7 @@ def run(
     for comment in sorted((c for c in inline.values() if c is not None), key=lambda c: (c.path, c.line)):
         out.findings.extend(_inline_hygiene(comment, index, ran, all_checks_ran))
     for i, s in enumerate(active):
-        rule = index.names.get(s.rule.strip().lower())
+        rule = index.get(s.rule.strip().lower())
         if i in used_config or rule is None or rule.id.lower() not in ran:
             continue
         scope = f" for {', '.join(s.paths)}" if s.paths else ""
@@ -239,7 +270,7 @@ def run(
 
 def _inline_hygiene(c: _Inline, index: _RuleIndex, ran: set[str], all_checks_ran: bool) -> list[Finding]:
     out: list[Finding] = []
-    unknown = sorted(n for n in c.names if n != "*" and n not in index.names)
+    unknown = sorted(n for n in c.names if n != "*" and n not in index)
     for name in unknown[:MAX_UNKNOWN]:
         out.append(Finding(
             rule=SUPPRESSION_UNKNOWN_RULE, path=c.path, line=c.line,
@@ -255,8 +286,11 @@ def _inline_hygiene(c: _Inline, index: _RuleIndex, ran: set[str], all_checks_ran
         if not c.used and all_checks_ran:
             out.append(_unused(c, "mlwarden: ignore", "*"))
         return out
-    stale = sorted(n for n in c.names if n in index.names and n not in c.used
-                   and index.names[n].id.lower() in ran)
+    stale = []
+    for n in sorted(c.names):
+        r = index.get(n) if n != "*" and n not in c.used else None
+        if r is not None and r.id.lower() in ran:
+            stale.append(n)
     for name in stale[:MAX_UNKNOWN]:
         out.append(_unused(c, f"mlwarden: ignore[{name}]", name))
     return out

@@ -55,24 +55,27 @@ def comment_files(ctx: Any) -> list[str]:
 def triage(ctx: Any, checks: Sequence[str], findings: list[Finding], general: Mapping[str, Any],
            all_rules: Sequence[Rule] = ()) -> Triage:
     from mlwarden.core import suppress
+    from mlwarden.core.rules import CORE_RULES
     from mlwarden.core.selection import Filter, check_names
     from mlwarden.core.selection import all_rules as known_rules
 
     cfg = ctx.config
-    rules = known_rules()
     select = tuple(general.get("select") or ())
     ignore = tuple(general.get("ignore") or ())
-    check_names(select, rules, "--select")
-    check_names(ignore, rules, "--ignore")
-    suppress.validate_config(cfg.suppressions, rules, cfg.origin)
-    ran = {r.id for r in all_rules} | {r.id for r in rules if r.check in checks}
+    if select or ignore:
+        check_names(select, known_rules(), "--select")
+        check_names(ignore, known_rules(), "--ignore")
+    # the rules of the checks that ran; every rule is imported only when a name is not among them
+    first = [*CORE_RULES, *all_rules]
+    suppress.validate_config(cfg.suppressions, known_rules, cfg.origin, first)
+    ran = {r.id for r in first}
     cache = suppress.LineCache(ctx.root)
-    from mlwarden.checks import available
+    from mlwarden.checks import REGISTRY
 
     sup = suppress.run(findings, cfg.suppressions, root=ctx.root,
-                       config_path=ctx.display(cfg.path) if cfg.path else None, cache=cache, rules=rules,
-                       ran_rules=ran, all_checks_ran=set(available()) <= set(checks),
-                       comment_files=comment_files(ctx))
+                       config_path=ctx.display(cfg.path) if cfg.path else None, cache=cache,
+                       rules=known_rules, first_rules=first, ran_rules=ran,
+                       all_checks_ran=set(REGISTRY) <= set(checks), comment_files=comment_files(ctx))
     kept = sup.findings
     stats: dict[str, Any] = {"suppressed": sup.suppressed}
 
