@@ -57,6 +57,9 @@ _DIST_ROOTS = ("torch.distributed.", "deepspeed.comm.", "horovod.")
 _PCT = re.compile(r"%[-#0 +]*\d*(?:\.\d+)?[sdrifgxXeE]")
 _BRACE = re.compile(r"\{[^{}]*\}")
 MAX_DEPTH = 12
+# budgets of the file-name pattern evaluator: names fan out (a = b + b + b), so calls and text are capped
+MAX_PATTERN_STEPS = 20_000
+MAX_PATTERN = 4096
 
 
 @dataclass(frozen=True)
@@ -114,16 +117,18 @@ class Tracer:
         self._busy: set[tuple[int, str]] = set()
         self._distributed: bool | None = None
         self._dumps: bool | None = None
+        self._steps = 0
 
     # -- file name patterns ------------------------------------------------------------------------
     def pattern(self, node: ast.AST | None, scope: Scope, depth: int = 0) -> str | None:
-        if node is None or depth > MAX_DEPTH:
+        self._steps += 1
+        if node is None or depth > MAX_DEPTH or self._steps > MAX_PATTERN_STEPS:
             return None
         v = self.res.eval(node, scope)
         if isinstance(v, str):
-            return v
+            return v[:MAX_PATTERN]
         if isinstance(v, LocalPath) and v.text:
-            return v.text
+            return v.text[:MAX_PATTERN]
         if isinstance(node, ast.JoinedStr):
             out = []
             for part in node.values:
@@ -394,7 +399,7 @@ def _dotted(node: ast.AST) -> str:
 
 
 def _squash(s: str) -> str:
-    return re.sub(r"\*+", "*", s)
+    return re.sub(r"\*+", "*", s[:MAX_PATTERN])
 
 
 def _short(s: str, limit: int = 60) -> str:

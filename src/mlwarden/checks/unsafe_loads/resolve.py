@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -137,6 +138,12 @@ _PATH_FUNCS = frozenset({"os.path.join", "posixpath.join", "ntpath.join", "os.pa
                          "pathlib.WindowsPath", "pathlib.PurePosixPath", "os.getcwd", "os.fspath",
                          "pathlib.Path.home", "pathlib.Path.cwd", "tempfile.mkdtemp", "tempfile.gettempdir"})
 MAX_DEPTH = 40
+# Folding budgets: no string longer than MAX_STR is ever built (model names, paths and URLs are far
+# shorter; a longer one keeps only its known prefix), and one module gets at most MAX_STEPS evaluations.
+# A two-line '%2000000000s' or a chain of a = b + b lines must not drive the run out of memory.
+MAX_STR = 64 * 1024
+MAX_STEPS = 200_000
+_DIGITS = re.compile(r"\d{6,}|\d+")
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
@@ -223,6 +230,7 @@ class Resolver:
         self._busy: set[tuple[int, str]] = set()
         self._build(self.module)
         self._defaults: dict[str, list[tuple[ast.expr, Scope]]] | None = None
+        self.steps = 0  # evaluations so far (MAX_STEPS)
 
     # -- scope construction -------------------------------------------------------------------------
     def _build(self, scope: Scope) -> None:
@@ -594,7 +602,8 @@ class Resolver:
 
     # -- evaluation ----------------------------------------------------------------------------------
     def eval(self, node: ast.AST | None, scope: Scope, depth: int = 0) -> Any:
-        if node is None or depth > MAX_DEPTH:
+        self.steps += 1
+        if node is None or depth > MAX_DEPTH or self.steps > MAX_STEPS:
             return UNKNOWN
         if isinstance(node, ast.Constant):
             return node.value
@@ -676,10 +685,11 @@ class Resolver:
             if isinstance(part, ast.FormattedValue) and part.format_spec is None and \
                     part.conversion in (-1, 115):
                 v = self.eval(part.value, scope, depth + 1)
-                if isinstance(v, str):
+                size = sum(map(len, out))
+                if isinstance(v, str) and size + len(v) <= MAX_STR:
                     out.append(v)
                     continue
-                if isinstance(v, (int, float)) and not isinstance(v, bool):
+                if isinstance(v, (int, float)) and not isinstance(v, bool) and _small(v):
                     out.append(str(v))
                     continue
                 if isinstance(v, LocalPath):
@@ -697,6 +707,9 @@ class Resolver:
             return LocalPath(None)
         right = self.eval(node.right, scope, depth + 1)
         if isinstance(node.op, ast.Add):
+            if isinstance(left, str) and isinstance(right, (str, Prefix)) and \
+                    len(left) + len(right if isinstance(right, str) else right.text) > MAX_STR:
+                return Prefix(left[:MAX_STR])  # over the budget: only the start is known
             if isinstance(left, str) and isinstance(right, str):
                 return left + right
             if isinstance(left, str) and isinstance(right, Prefix):
@@ -710,7 +723,7 @@ class Resolver:
             return UNKNOWN
         if isinstance(node.op, ast.Mod) and isinstance(left, str):
             args = right if isinstance(right, tuple) else (right,)
-            if all(isinstance(a, (str, int, float)) for a in args):
+            if all(isinstance(a, (str, int, float)) for a in args) and _fits(left, args, repeat=False):
                 try:
                     return left % args
                 except (TypeError, ValueError, KeyError):
@@ -727,7 +740,7 @@ class Resolver:
                 args = [self.eval(a, scope, depth + 1) for a in node.args]
                 kws = {k.arg: self.eval(k.value, scope, depth + 1) for k in node.keywords if k.arg}
                 if all(isinstance(a, (str, int, float)) for a in [*args, *kws.values()]) and \
-                        len(kws) == len(node.keywords):
+                        len(kws) == len(node.keywords) and _fits(base, [*args, *kws.values()], repeat=True):
                     try:
                         return base.format(*args, **kws)
                     except (IndexError, KeyError, ValueError):
@@ -764,6 +777,28 @@ class Resolver:
         if isinstance(func, ClassVal):
             return Instance((f"<local>.{func.name}", *func.bases))
         return UNKNOWN
+
+
+def _small(v: int | float) -> bool:
+    """A number whose text is short (a huge int would take long to print, or raise)."""
+    return not isinstance(v, int) or v.bit_length() <= 64
+
+
+def _fits(template: str, args: list[Any] | tuple[Any, ...], repeat: bool) -> bool:
+    """Whether formatting ``template`` with ``args`` stays within MAX_STR, judged before doing it:
+    every width or precision in the template and every number argument (a ``*`` or nested width) is
+    small, and the output cannot exceed the template plus the arguments (``repeat``: ``str.format`` may
+    use each argument once per replacement field)."""
+    if len(template) > MAX_STR:
+        return False
+    if any(len(d) > 5 or int(d) > MAX_STR for d in _DIGITS.findall(template)):
+        return False
+    for a in args:
+        if isinstance(a, (int, float)) and not isinstance(a, bool) and (not _small(a) or abs(a) > MAX_STR):
+            return False
+    longest = max((len(str(a)) for a in args), default=0)
+    fields = template.count("{") if repeat else len(args)
+    return len(template) + fields * longest <= MAX_STR
 
 
 def _merge(values: list[Any]) -> Any:
