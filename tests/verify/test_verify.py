@@ -251,11 +251,35 @@ def test_hub_references_and_downloads_against_the_lock(tmp_path: Path, capsys, m
     assert got == {("hub-ref-not-locked", "high", "org/locked"), ("hub-ref-not-locked", "medium", "org/fresh")}
 
 
-def test_code_is_not_checked_without_a_lock(tmp_path: Path, capsys, monkeypatch) -> None:
+def test_without_a_lock_downloads_are_checked_hub_references_are_not(tmp_path: Path, capsys,
+                                                                      monkeypatch) -> None:
     repo = make_repo(tmp_path / "repo")
-    (repo / "train.py").write_text("import pooch\nb = pooch.retrieve('https://example.org/w.bin', None)\n")
+    (repo / "train.py").write_text(
+        "import pooch\nfrom transformers import AutoModel\n"
+        "b = pooch.retrieve('https://example.org/w.bin', None)\n"
+        "c = pooch.retrieve('https://example.org/x.bin', 'sha256:' + 'ab' * 32)\n"
+        "m = AutoModel.from_pretrained('org/name')\n")
     git(repo, "add", "-A")
-    assert findings(repo, capsys=capsys, monkeypatch=monkeypatch) == (0, [])
+    rc, found = findings(repo, capsys=capsys, monkeypatch=monkeypatch)
+    assert rc == 1 and [(f["slug"], f["path"]) for f in found] == [("download-not-locked", "train.py")]
+    assert "https://example.org/w.bin" in found[0]["message"]
+
+
+def test_one_finding_per_problem_beside_check_unsafe_loads(tmp_path: Path, capsys, monkeypatch) -> None:
+    repo = make_repo(tmp_path / "repo")
+    (repo / "train.py").write_text(
+        "import urllib.request\nimport torch\nfrom transformers import AutoModel\n\n\n"
+        "def get():\n"
+        "    urllib.request.urlretrieve('https://example.org/m.pt', 'm.pt')\n"
+        "    return torch.load('m.pt', weights_only=True)\n\n\n"
+        "m = AutoModel.from_pretrained('org/name', revision='main')\n")
+    git(repo, "add", "-A")
+    assert run(repo, "lock", capsys=capsys, monkeypatch=monkeypatch)[0] == 0
+    rc, out, err = run(repo, "scan", "--checks", "check-unsafe-loads,verify-artifacts", "--format", "json",
+                       capsys=capsys, monkeypatch=monkeypatch)
+    assert rc == 1, err
+    got = sorted((f["line"], f["slug"]) for f in json.loads(out)["findings"])
+    assert got == [(7, "download-not-locked"), (11, "hub-ref-not-locked")], got
 
 
 # --- Hugging Face cache ------------------------------------------------------------------------------------

@@ -141,7 +141,7 @@ class VerifyArtifacts(Check):
         self._dvc(run, lock, explicit, folders)
         if lock is not None:
             self._unlocked(run, lock, explicit, folders, pointers)
-            self._code(run, lock, explicit, folders)
+        self._code(run, lock, explicit, folders)
         for cache in ctx.opt("hf-cache") or ():
             self._hf_cache(run, Path(cache))
         jobs = int(ctx.opt("jobs") or 0)
@@ -367,12 +367,13 @@ class VerifyArtifacts(Check):
         files = [p for p in explicit if _code_file(p.name)]
         if folders:
             files.extend(run.ctx.files(_code_file))
-        hub = lock.hub_refs()
-        urls = lock.url_refs()
+        hub = lock.hub_refs() if lock is not None else {}
+        urls = lock.url_refs() if lock is not None else {}
         for f in sorted(set(files)):
             display = run.rel(f)
             try:
-                refs = hub_references(f, display)
+                # Hub references only against a lock: without one check-unsafe-loads reports them
+                refs = hub_references(f, display) if lock is not None else []
             except (OSError, ValueError, RecursionError):
                 refs = []
             for r in refs:
@@ -396,8 +397,9 @@ class VerifyArtifacts(Check):
                 ref = urls.get(d.url)
                 if ref is not None and ref.sha256:
                     continue
+                where = "no sha256 in mlwarden.lock" if lock is not None else "no mlwarden.lock entry"
                 run.add(R.DOWNLOAD_UNLOCKED, display, f"`{d.call}` downloads {d.url} with no inline hash and "
-                        "no sha256 in mlwarden.lock", line=d.line,
+                        f"{where}", line=d.line,
                         hint=f"mlwarden lock add-url {d.url} --sha256 <hex> (or pass the checksum argument)")
 
     # -- Hugging Face cache ----------------------------------------------------------------------------

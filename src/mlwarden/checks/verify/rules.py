@@ -77,13 +77,16 @@ HUB_UNPINNED = Rule(
     "MLW914", "hub-ref-not-locked", Severity.MEDIUM, "Hub download not pinned to the locked commit",
     "Code downloads a Hugging Face model or dataset by a revision that is not a 40-hex commit, or by a "
     "commit other than the one mlwarden.lock records for it (high). Pass `revision=\"<commit>\"` and "
-    "record it with `mlwarden lock`.", cwe=(494, 829), check=_C)
+    "record it with `mlwarden lock`. Only checked when the project keeps a lock (check-unsafe-loads' "
+    "hub-unpinned covers the others; on one line the two are one finding).", cwe=(494, 829), check=_C,
+    role_severity=(("test", None),), supersedes=("MLW201",))
 DOWNLOAD_UNLOCKED = Rule(
     "MLW915", "download-not-locked", Severity.MEDIUM, "Download with neither a lock entry nor a hash",
     "Code downloads a file by URL without an inline checksum (`pooch.retrieve(known_hash=)`, "
     "`keras.utils.get_file(file_hash=)`, `check_hash=True`, `hash_prefix=`) and mlwarden.lock has no "
-    "`[[reference]]` with its sha256. Add one: `mlwarden lock add-url URL --sha256 HEX`.",
-    cwe=(494,), check=_C)
+    "`[[reference]]` with its sha256. Add one: `mlwarden lock add-url URL --sha256 HEX`. (When the same "
+    "code also loads the file, check-unsafe-loads' download-unverified is folded into this finding.)",
+    cwe=(494,), check=_C, supersedes=("MLW206",))
 HF_CACHE_CORRUPT = Rule(
     "MLW916", "hf-cache-corrupt", Severity.HIGH, "Hugging Face cache blob does not hash to its name",
     "Blobs in a Hugging Face cache are named by their sha256 (LFS files) or git blob id; this one's bytes "
