@@ -186,6 +186,9 @@ sklearn.metrics._scorer:_PassthroughScorer sklearn.metrics._scorer:_Scorer
 sklearn.metrics._scorer:_MultimetricScorer sklearn.metrics._scorer:_CurveScorer
 sklearn.metrics._classification:accuracy_score sklearn.metrics._classification:f1_score
 sklearn.metrics._regression:r2_score sklearn.metrics._regression:mean_squared_error
+# data containers under module paths whose neighbours are gadgets (sklearn.datasets downloads files);
+# numpy's reconstruct helper as the oldest numpy releases named it (numpy's own py2 test pickles)
+sklearn.datasets.base:Bunch sklearn.datasets._base:Bunch numpy.core._internal:_reconstruct
 sklearn.metrics._ranking:roc_auc_score sklearn.metrics._classification:log_loss
 """
 
