@@ -21,8 +21,6 @@ apart). Libraries that are not installed are skipped with a note. Nothing scanne
 from __future__ import annotations
 
 import argparse
-import functools
-import io
 import os
 import pickle
 import shutil
@@ -60,8 +58,9 @@ def make_benign(out: Path) -> None:
         import transformers as T
 
         eco.trainer_checkpoint(out / "trainer")
-        cfg = T.BertConfig(vocab_size=32, hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
-                           intermediate_size=8)
+        cfg = T.BertConfig(
+            vocab_size=32, hidden_size=8, num_hidden_layers=1, num_attention_heads=2, intermediate_size=8
+        )
         torch.save(T.BertForSequenceClassification(cfg), out / "bert-whole.pt")
         gcfg = T.GPT2Config(vocab_size=32, n_embd=8, n_layer=1, n_head=2, n_positions=16)
         torch.save(T.GPT2LMHeadModel(gcfg), out / "gpt2-whole.bin", _use_new_zipfile_serialization=False)
@@ -99,7 +98,9 @@ def make_benign(out: Path) -> None:
         X = np.random.RandomState(0).rand(40, 3)
         y = (X[:, 0] > 0.5).astype(int)
         for comp in (0, 3, "lz4"):
-            joblib.dump(RandomForestClassifier(n_estimators=3).fit(X, y), out / f"rf-{comp}.joblib", compress=comp)
+            joblib.dump(
+                RandomForestClassifier(n_estimators=3).fit(X, y), out / f"rf-{comp}.joblib", compress=comp
+            )
         joblib.dump(make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y), out / "pipe.pkl")
         df = pd.DataFrame({"a": [1, 2], "t": pd.to_datetime(["2020-01-01", "2021-01-01"])})
         df.to_pickle(out / "frame.pkl")
@@ -108,8 +109,9 @@ def make_benign(out: Path) -> None:
     def torchscript_keras_files() -> None:
         import torch
 
-        torch.jit.save(torch.jit.script(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU())),
-                       out / "scripted.pt")
+        torch.jit.save(
+            torch.jit.script(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU())), out / "scripted.pt"
+        )
         import keras
 
         model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
@@ -197,9 +199,15 @@ def make_attacks(out: Path) -> None:
 
         (out / "evil.joblib").write_bytes(lz4.frame.compress(evil))
         (out / "evil.pkl.zst").write_bytes(zstandard.ZstdCompressor().compress(evil))
-        (out / "evil-torchscript.pt").write_bytes(CF._rewrite(CF._scripted(), {"__torch__/evil.py": CF.SETSTATE_SAVE}))
-        tfsm = {"module": "keras.layers", "class_name": "TFSMLayer", "registered_name": None,
-                "config": {"name": "sm", "filepath": "/srv/savedmodel", "call_endpoint": "serve"}}
+        (out / "evil-torchscript.pt").write_bytes(
+            CF._rewrite(CF._scripted(), {"__torch__/evil.py": CF.SETSTATE_SAVE})
+        )
+        tfsm = {
+            "module": "keras.layers",
+            "class_name": "TFSMLayer",
+            "registered_name": None,
+            "config": {"name": "sm", "filepath": "/srv/savedmodel", "call_endpoint": "serve"},
+        }
         (out / "tfsm.keras").write_bytes(B.keras_zip(B.keras_config([B.DENSE, tfsm])))
 
     _try("real-pickler attacks", real_pickler)
@@ -253,9 +261,15 @@ def _files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and p.name != "MARKER")
 
 
+def pct(n: int, d: int) -> str:
+    return f"{n}/{d} ({100 * n / d:.1f}%)" if d else "-"
+
+
 def _table(title: str, benign: list[Path], attacks: list[Path], tools: dict[str, Any]) -> None:
     print(f"\n{title}: {len(benign)} benign files, {len(attacks)} attacks")
-    print(f"{'tool':<12} {'false alarms (top level)':>26} {'recall (top level)':>20} {'benign flagged at any level':>28} {'time':>7}")
+    print(
+        f"{'tool':<12} {'false alarms (top level)':>26} {'recall (top level)':>20} {'benign flagged at any level':>28} {'time':>7}"
+    )
     for name, run in tools.items():
         t0 = time.perf_counter()
         verdicts = [run(p) for p in benign]
@@ -263,9 +277,10 @@ def _table(title: str, benign: list[Path], attacks: list[Path], tools: dict[str,
         weak = sum(v[1] for v in verdicts)
         rec = sum(run(p)[0] for p in attacks) if attacks else 0
         dt = time.perf_counter() - t0
-        pct = (lambda n, d: f"{n}/{d} ({100 * n / d:.1f}%)" if d else "-")
-        print(f"{name:<12} {pct(fa, len(benign)):>26} {pct(rec, len(attacks)) if attacks else '-':>20} "
-              f"{pct(weak, len(benign)):>28} {dt:6.1f}s")
+        print(
+            f"{name:<12} {pct(fa, len(benign)):>26} {pct(rec, len(attacks)) if attacks else '-':>20} "
+            f"{pct(weak, len(benign)):>28} {dt:6.1f}s"
+        )
 
 
 def wheel_pickles() -> list[Path]:
@@ -277,7 +292,7 @@ def wheel_pickles() -> list[Path]:
     pick = {"pickle", "joblib", "pytorch-legacy", "pytorch-zip", "torchscript"}
     sc = Scanner()
     out = []
-    roots = {Path(p) for p in site.getsitepackages() + [site.getusersitepackages()]}
+    roots = {Path(p) for p in [*site.getsitepackages(), site.getusersitepackages()]}
     roots |= {Path(p) for p in sys.path if p.endswith("site-packages")}
     for root in sorted(roots):
         if not root.is_dir():
@@ -286,7 +301,9 @@ def wheel_pickles() -> list[Path]:
             if not p.is_file() or p.suffix in (".py", ".pyc", ".so", ".pyi", ".txt", ".json", ".md", ".html"):
                 continue
             fmt = sc.sniff_file(p)
-            if fmt in pick or (fmt in ("gzip", "bzip2", "xz", "zlib", "lz4", "zstd") and _inner_pickle(sc, p)):
+            if fmt in pick or (
+                fmt in ("gzip", "bzip2", "xz", "zlib", "lz4", "zstd") and _inner_pickle(sc, p)
+            ):
                 out.append(p)
     return out
 
@@ -339,7 +356,6 @@ def main() -> int:
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-    del functools, io
     return 0
 
 
