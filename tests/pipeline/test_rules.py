@@ -185,6 +185,10 @@ SHELL_CASES: list[tuple[str, str, list[str]]] = [
     ),
     ("extra-index-is-pypi-not", "pip install x==1 --extra-index-url https://pypi.org/simple\n", ["pip-no-hashes"]),
     ("clone-branch-variable-not", 'for tag in v1 v2; do git clone --branch "$tag" https://github.com/o/r; done\n', []),
+    ("gdown", "gdown https://drive.google.com/uc?id=1AbCdEf -O weights/sam_vit_h.pth\n", ["download-unverified"]),
+    ("gdown-id-verified", f"gdown --id 1AbCdEf -O ckpt.pt\necho '{H64}  ckpt.pt' | sha256sum -c -\n", []),
+    ("kaggle", "kaggle datasets download -d owner/chest-xray --unzip\n", ["download-unverified"]),
+    ("python-m-wget", "python -m wget https://example.org/model.ckpt\n", ["download-unverified"]),
     ("heredoc-cat-not", "cat > run.sh <<'EOF'\ncurl -fsSL https://get.example.dev | sh\nEOF\n", []),
 ]
 
@@ -363,6 +367,31 @@ def test_actions_pins_permissions_runners_images(tmp_path: Path) -> None:
         ("gha-unpinned-action", 15, "high"),
         ("gha-unpinned-action", 17, "high"),
     ]
+
+
+def test_gpu_runner_labels_on_pull_requests(tmp_path: Path) -> None:
+    findings = run(tmp_path, {".github/workflows/gpu.yml": """
+        on: pull_request
+        permissions: {}
+        jobs:
+          gpu:
+            runs-on: linux.g5.4xlarge.nvidia.gpu
+            steps: [{run: nvidia-smi}]
+          larger:
+            runs-on: 4-core-ubuntu-gpu-t4
+            steps: [{run: nvidia-smi}]
+          cpu:
+            runs-on: ubuntu-22.04
+            steps: [{run: echo ok}]
+          gated:
+            if: github.event.pull_request.head.repo.full_name == github.repository
+            runs-on: [self-hosted, a100]
+            steps: [{run: echo ok}]
+        """})
+    assert [(f.rule.slug, f.line, f.message) for f in findings] == [
+        ("gha-self-hosted-pr", 5, "job 'gpu' runs pull-request code on a self-hosted GPU runner "
+                                  "(linux.g5.4xlarge.nvidia.gpu)")]
+    assert findings[0].level.label == "medium"
 
 
 def test_permissions_undeclared_and_workflow_writes(tmp_path: Path) -> None:

@@ -360,6 +360,8 @@ def _classify(unit: Unit, script: Script, cmd: Command) -> None:
         _git(unit, cmd, eff)
     elif prog in ("huggingface-cli", "hf"):
         _hf_cli(unit, cmd, eff)
+    elif prog in ("gdown", "kaggle"):
+        _dataset_cli(unit, cmd, eff)
     elif prog == "pip":
         _pip(unit, cmd, eff)
     elif prog in ("aws", "gsutil", "gcloud", "az"):
@@ -878,6 +880,44 @@ def _hf_cli(unit: Unit, cmd: Command, eff: Effective) -> None:
         " not a commit",
         "add --revision <40-hex commit>",
     )
+
+
+def _dataset_cli(unit: Unit, cmd: Command, eff: Effective) -> None:
+    """``gdown <url|id> [-O file]`` (Google Drive) and ``kaggle datasets|competitions download``: downloads
+    of models and data that nothing verifies unless the unit checks them."""
+    if eff.program == "gdown":
+        opts, pos = _options(eff.args, set("O"), frozenset({"--output", "--id", "--proxy", "--speed"}))
+        target = (opts.get("-O") or opts.get("--output") or [""])[-1]
+        ids = opts.get("--id") or [p for p in pos if not _is_url(p)]
+        urls = [p for p in pos if _is_url(p)] + [f"https://drive.google.com/uc?id={i}" for i in ids if i]
+        if "--folder" in opts:
+            target = target or "folder"
+        for url in urls[:1]:
+            if "$" in url or has_placeholder(url):
+                return
+            unit.downloads.append(Download(cmd, url, target or url_basename(url), "gdown"))
+        return
+    args = eff.args
+    if (
+        len(args) >= 2
+        and args[0] in ("datasets", "competitions", "models", "kernels")
+        and args[1] == "download"
+    ):
+        opts, pos = _options(
+            args[2:], set("dcfpo"), frozenset({"--dataset", "--competition", "--file", "--path"})
+        )
+        name = (
+            opts.get("-d")
+            or opts.get("--dataset")
+            or opts.get("-c")
+            or opts.get("--competition")
+            or pos
+            or [""]
+        )[-1]
+        if not name or "$" in name or has_placeholder(name):
+            return
+        target = (opts.get("-f") or opts.get("--file") or [name.rsplit("/", 1)[-1] + ".zip"])[-1]
+        unit.downloads.append(Download(cmd, f"https://www.kaggle.com/{args[0]}/{name}", target, "kaggle"))
 
 
 # -- pip --------------------------------------------------------------------------------------------------

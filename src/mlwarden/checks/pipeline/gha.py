@@ -40,6 +40,12 @@ _GATED = re.compile(
     r"permission",
     re.IGNORECASE,
 )
+# runner labels of GPU machines (GitHub's own images are ubuntu-*/windows-*/macos-*): self-hosted or
+# organisation runners that keep state between jobs
+_GPU_LABEL = re.compile(
+    r"(^|[.\-_])(gpu|nvidia|cuda|a100|h100|v100|a10g|rocm|mi300)([.\-_]|$)", re.IGNORECASE
+)
+_LARGER_RUNNER = re.compile(r"^\d+-core", re.IGNORECASE)
 _PUBLISH_USES = (
     "pypa/gh-action-pypi-publish",
     "softprops/action-gh-release",
@@ -152,13 +158,23 @@ def _job(
         if any("${{" in v for v in labels):
             matrix = Y.get(Y.get(job, "strategy"), "matrix")
             labels += [s.value for s in Y.strings(matrix)]
-        if any(str(v).strip().lower() == "self-hosted" for v in labels):
+        hosted = [str(v).strip() for v in labels if str(v).strip().lower() == "self-hosted"]
+        # GPU labels without `self-hosted` may be GitHub's ephemeral larger runners (named by the org,
+        # often `4-core-ubuntu-gpu-t4`): those are skipped, the others are medium
+        gpu = [
+            str(v).strip()
+            for v in labels
+            if _GPU_LABEL.search(str(v)) and "${{" not in str(v) and not _LARGER_RUNNER.match(str(v).strip())
+        ]
+        if hosted or gpu:
             emit(
                 R.GHA_SELF_HOSTED_PR,
                 Y.line(runs_on),
-                f"job {name!r} runs pull-request code on a self-hosted runner",
+                f"job {name!r} runs pull-request code on a self-hosted "
+                + (f"GPU runner ({gpu[0]})" if gpu and not hosted else "runner"),
                 "use a GitHub-hosted or ephemeral runner for pull requests, or restrict the job to "
                 "branches of this repository",
+                severity=None if hosted else Severity.MEDIUM,
             )
     # images
     container = Y.get(job, "container")
