@@ -672,6 +672,13 @@ def test_billion_laughs_is_bounded(tmp_path: Path) -> None:
     assert all(f.rule.slug in ("gha-permissions-undeclared", "unreadable-file") for f in findings)
 
 
+def test_files_named_like_dockerfiles_but_not(tmp_path: Path) -> None:
+    findings = run(tmp_path, {"src/pkg/dockerfile.py": "FROM = 1\n", "docs/Dockerfile.md": "FROM ubuntu\n",
+                              "docker/Dockerfile.j2": "FROM {{ base }}\n",
+                              "docker/Dockerfile.cuda12": "FROM ubuntu\nUSER 1000\n"})
+    assert [(f.path, f.rule.slug) for f in findings] == [("docker/Dockerfile.cuda12", "image-latest")]
+
+
 def test_binary_and_non_utf8(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_bytes(b"FROM x\x00\xff\n")
     (tmp_path / "run.sh").write_bytes(b"#!/bin/sh\n# caf\xe9\ncurl https://get.example.dev | sh\n")

@@ -36,7 +36,8 @@ SAMPLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "check-pipeline": ((".github/workflows/ci.yml", "action.yml", ".gitlab-ci.yml", "ci/build.gitlab-ci.yml",
                         "Dockerfile", "docker/Dockerfile.gpu", "gpu.Dockerfile", "Containerfile",
                         "scripts/download.sh", "Makefile", "tools/rules.mk"),
-                       ("README.md", "train.py", "config.yaml", "requirements.txt", "docs/Dockerfile.md")),
+                       ("README.md", "train.py", "config.yaml", "requirements.txt", "docs/Dockerfile.md",
+                        "src/pkg/dockerfile.py")),
     # every file may belong to a locked model folder (config.json, tokenizer files...): the check filters
     "verify-artifacts": (("models/model.pt", "mlwarden.lock", "data.dvc", "models/bert/config.json",
                           "models/bert.sig", "train.py", ".gitattributes"), ()),

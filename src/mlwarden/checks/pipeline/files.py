@@ -25,6 +25,11 @@ Emit = Callable[..., None]
 
 _SHEBANG = re.compile(rb"^#!\s*(\S*/)?(env\s+(-\S+\s+)*)?(ba|da|z|k|a)?sh\b")
 _YAML = (".yml", ".yaml")
+# `dockerfile.py`, `Dockerfile.md`, `Dockerfile.j2` ... are not Dockerfiles
+_NOT_DOCKER = re.compile(
+    r"\.(py|pyc|pyi|md|rst|txt|json|ya?ml|toml|cfg|ini|sh|bash|ps1|j2|jinja2?|tmpl|tpl|template|erb|mustache|"
+    r"lock|go|rs|ts|js|html?|bak|orig|swp|dockerignore|log|patch|diff)$"
+)
 
 
 def kind_of(rel: str) -> str | None:
@@ -42,10 +47,9 @@ def kind_of(rel: str) -> str | None:
         or (("/" + p).find("/.gitlab/ci/") >= 0 and low.endswith(_YAML))
     ):
         return "gitlab"
-    if (
-        low.startswith(("dockerfile", "containerfile"))
-        and not low.endswith((".dockerignore", ".md", ".txt", ".j2", ".jinja", ".tmpl"))
-    ) or low.endswith((".dockerfile", ".containerfile")):
+    if (low.startswith(("dockerfile", "containerfile")) and not _NOT_DOCKER.search(low)) or low.endswith(
+        (".dockerfile", ".containerfile")
+    ):
         return "docker"
     if low.endswith((".sh", ".bash")):
         return "shell"
