@@ -209,9 +209,11 @@ def test_cli_sarif_and_directory_walk(chdir: Path, capsys: pytest.CaptureFixture
 
 
 def test_hostile_files(chdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (chdir / "py2.py").write_text("print 'hello'\n")
+    (chdir / "py2.py").write_text("import cPickle\nprint 'hello'\n")
+    # a broken file that names none of the functions or keywords any rule looks at is not even parsed
+    (chdir / "py2_plain.py").write_text("print 'hello'\n")
     (chdir / "bin.py").write_bytes(b"\x00\x01\x02torch.load")
-    (chdir / "deep.py").write_text("x = " + "(" * 200_000 + ")" * 200_000 + "\n")
+    (chdir / "deep.py").write_text("import pickle\nx = " + "(" * 200_000 + ")" * 200_000 + "\n")
     (chdir / "nested.py").write_text("import torch\n" + "".join(" " * i + "if x:\n" for i in range(90))
                                      + " " * 90 + "torch.load(p)\n")
     (chdir / "latin.py").write_bytes(b"# -*- coding: latin-1 -*-\nimport pickle\ns = '\xe9'\npickle.loads(s)\n")

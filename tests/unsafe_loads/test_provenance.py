@@ -9,6 +9,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from mlwarden.checks.unsafe_loads import scan_files
 from mlwarden.checks.unsafe_loads.torchver import TorchPins
 from mlwarden.core.findings import Finding
@@ -297,3 +299,21 @@ def test_trust_remote_code_in_training_configs(tmp_path: Path) -> None:
     # without code that passes a config value on, a config naming no model is not reported
     alone = repo(tmp_path / "b", {"x.yaml": "trust_remote_code: true\n"})
     assert alone == []
+
+
+def test_process_pool_gives_the_same_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mlwarden.checks.unsafe_loads as ul
+
+    files = {"train.py": TRAIN, "data/chars/prepare.py": PREPARE,
+             "lib.py": "import torch\ndef load(p):\n    return torch.load(p)\n",
+             "cli.py": "from lib import load\nload(args.ckpt)\n"}
+    files.update({f"pkg/m{i}.py": f"import pickle\nx{i} = pickle.loads(data)\n" for i in range(12)})
+    files.update({f"pkg/plain{i}.py": f"def f{i}(x):\n    return x + {i}\n" for i in range(12)})
+    monkeypatch.setenv("MLWARDEN_JOBS", "1")
+    serial = repo(tmp_path / "a", files)
+    monkeypatch.setenv("MLWARDEN_JOBS", "2")
+    monkeypatch.setattr(ul, "POOL_MIN_FILES", 4)
+    pooled = repo(tmp_path / "b", files)
+    assert [(f.path, f.line, f.rule.id, f.level, f.message) for f in serial] == \
+        [(f.path, f.line, f.rule.id, f.level, f.message) for f in pooled]
+    assert len(serial) == 16  # train.py 2, lib.py + cli.py 2, twelve pickle.loads

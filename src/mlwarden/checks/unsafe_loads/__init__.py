@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -43,6 +44,22 @@ __all__ = ["RULES", "CheckUnsafeLoads", "HubReference", "hub_references", "scan_
 
 
 @dataclass(frozen=True)
+class _RefAt:
+    """A Hub reference found while checking a file (line already mapped to the file), kept for
+    hub_references in the same process."""
+
+    kind: str
+    repo_id: str
+    revision: str | None
+    pinned: bool
+    line: int
+    call: str
+
+
+RawRefLike = _RefAt
+
+
+@dataclass(frozen=True)
 class HubReference:
     kind: str  # "model" | "dataset"
     repo_id: str
@@ -53,11 +70,54 @@ class HubReference:
     call: str
 
 
-# every rule needs one of these words in the source text (callee names, keywords, URL schemes)
-_TRIGGERS = re.compile(
-    r"load|pickle|unpickler|trust_remote_code|from_pretrained|pipeline|hf_hub|hf-hub|snapshot_download|"
-    r"sentencetransformer|crossencoder|sparseencoder|http:|shelve|safe_mode|unsafe|inferencesession|"
-    r"safe_open|urlretrieve|urlopen|download|get_file", re.IGNORECASE)
+# every rule needs one of these words in the source text (callee names, keywords, URL schemes); the
+# provenance pass also needs the files that write checkpoints (save/dump/open for binary writing).
+# ``load`` must start a word (``torch.load``, ``load_model``, ``from torch import load``) or end one
+# (``full_load``, ``torch_load``): ``dataloader``, ``payload`` and ``model.load_state_dict`` alone do not
+# count.
+_TRIGGER_WORDS = (
+    r"\bload(?!_state_dict\b)|_loads?\b|pickle|unpickler|trust_remote_code|from_pretrained|\bpipeline\b|hf_hub|"
+    r"hf-hub|snapshot_download|sentencetransformer|crossencoder|sparseencoder|http:|shelve|safe_mode|unsafe|"
+    r"inferencesession|safe_open|urlretrieve|urlopen|download|get_file|checkpoint|learner|"
+    r"\.save\(|\bsave\(|dump\(|['\"][wa]\+?b\+?['\"]")
+# the same test on raw bytes, fast: plain substring searches of the lowered text (C memmem) first; the
+# regular expression only decides the files whose one candidate word is ``load`` or ``save``
+_LITERALS_B = (b"pickle", b"trust_remote_code", b"from_pretrained", b"pipeline", b"hf_hub", b"hf-hub",
+               b"snapshot_download", b"sentencetransformer", b"crossencoder", b"sparseencoder", b"http:",
+               b"shelve", b"safe_mode", b"unsafe", b"inferencesession", b"safe_open", b"urlretrieve",
+               b"urlopen",
+               b"download", b"get_file", b"checkpoint", b"learner", b"dump(")
+_MAYBE_B = (b"load", b"save(", b"b'", b'b"', b"b+'", b'b+"')
+_TRIGGERS_B = re.compile(_TRIGGER_WORDS.encode())  # applied to lowered bytes (IGNORECASE is slow)
+
+
+def _triggered(data: bytes) -> bool:
+    low = data.lower()
+    if any(w in low for w in _LITERALS_B):
+        return True
+    return any(w in low for w in _MAYBE_B) and _TRIGGERS_B.search(low) is not None
+# what a Hub reference needs (hub_references): a cheap test on the raw bytes before any parsing
+_HUB_TRIGGERS_B = re.compile(rb"from_pretrained|pipeline|hf_hub|hf-hub|snapshot_download|load_dataset|"
+                             rb"sentencetransformer|crossencoder|sparseencoder|load_lora_weights|"
+                             rb"load_textual_inversion|load_ip_adapter", re.IGNORECASE)
+_REFS_CACHE: dict[tuple[str, int, int], list[RawRefLike]] = {}
+
+
+def _stat_key(path: Path) -> tuple[str, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (str(path), st.st_mtime_ns, st.st_size)
+
+
+def _head(path: Path) -> bytes | None:
+    """The file's bytes for the trigger test (None: unreadable; the parser reports it)."""
+    try:
+        with path.open("rb") as fh:
+            return fh.read(32 * 1024 * 1024 + 1)
+    except OSError:
+        return None
 
 
 def _matcher(rel: str) -> bool:
@@ -128,7 +188,21 @@ def _analyze(parsed: _Parsed, path: Path, root: Path | None, torch_info: TorchIn
 
 
 def hub_references(path: Path, display: str) -> list[HubReference]:
-    """Hugging Face Hub models and datasets referenced by one Python file or notebook (see module doc)."""
+    """Hugging Face Hub models and datasets referenced by one Python file or notebook (see module doc).
+    Files check-unsafe-loads already analysed in this process are not parsed again."""
+    path = Path(path)
+    key = _stat_key(path)
+    cached = _REFS_CACHE.get(key) if key is not None else None
+    if cached is None:
+        data = _head(path)
+        if data is not None and not _HUB_TRIGGERS_B.search(data):
+            return []
+        return _hub_references(path, display)
+    return sorted({HubReference(r.kind, r.repo_id, r.revision, r.pinned, display, r.line, r.call)
+                   for r in cached}, key=lambda h: (h.line, h.repo_id, h.kind, h.call, h.revision or ""))
+
+
+def _hub_references(path: Path, display: str) -> list[HubReference]:
     parsed, _ = _parse(Path(path), display)
     if parsed is None:
         return []
@@ -178,7 +252,7 @@ def scan_file(path: Path, display: str, root: Path, pins: object | None = None) 
 
 def scan_files(files: list[tuple[Path, str]], root: Path, pins: object | None = None) -> Iterator[Finding]:
     """Findings for a set of files seen as one repository (see ``project.py``)."""
-    from mlwarden.checks.base import guard_file, guard_value
+    from mlwarden.checks.base import guard_file
     from mlwarden.checks.unsafe_loads.configs import is_config, scan_config
     from mlwarden.checks.unsafe_loads.project import finish
 
@@ -186,14 +260,7 @@ def scan_files(files: list[tuple[Path, str]], root: Path, pins: object | None = 
     configs = [(p, d) for p, d in files if is_config(p.name)]
     files = [(p, d) for p, d in files if not is_config(p.name)]
     dynamic = False
-    for path, display in files:
-        # one file's reader failure is a finding on that file; the others are still checked
-        got, failed = guard_value(display, functools.partial(analyze_file, path, display, root, pins))
-        if failed is not None:
-            yield failed
-            continue
-        assert got is not None
-        problems, ff = got
+    for problems, ff in _phase1(files, root, pins):
         dynamic = dynamic or bool(ff is not None and ff.trc_dynamic)
         yield from problems
         if ff is not None:
@@ -217,12 +284,77 @@ def scan_files(files: list[tuple[Path, str]], root: Path, pins: object | None = 
         yield from guard_file(display, functools.partial(scan_config, path, display, dynamic))
 
 
+# phase 1 runs in a small process pool on large trees (fork start method only, so the pool inherits the
+# run's state instead of pickling it); results come back in file order, so the output does not change
+POOL_MIN_FILES = 400
+_POOL_STATE: tuple[Path, object | None] | None = None
+
+
+def _jobs() -> int:
+    env = os.environ.get("MLWARDEN_JOBS", "").strip()
+    if env.isdigit():
+        return max(int(env), 1)
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return min(cpus, 4)
+
+
+def _phase1(files: list[tuple[Path, str]], root: Path, pins: object | None
+            ) -> Iterator[tuple[list[Finding], FileFacts | None]]:
+    global _POOL_STATE
+    jobs = _jobs()
+    if jobs > 1 and len(files) >= POOL_MIN_FILES:
+        import multiprocessing
+
+        try:
+            ctx = multiprocessing.get_context("fork")
+        except ValueError:
+            ctx = None
+        if ctx is not None:
+            _POOL_STATE = (root, pins)
+            try:
+                with ctx.Pool(jobs) as pool:
+                    yield from pool.imap(_pool_analyze, files, chunksize=16)
+                return
+            finally:
+                _POOL_STATE = None
+    for path, display in files:
+        yield _guarded(path, display, root, pins)
+
+
+def _guarded(path: Path, display: str, root: Path, pins: object | None
+             ) -> tuple[list[Finding], FileFacts | None]:
+    """One file's reader failure is a finding on that file; the others are still checked."""
+    from mlwarden.checks.base import guard_value
+
+    got, failed = guard_value(display, functools.partial(analyze_file, path, display, root, pins))
+    if failed is not None:
+        return [failed], None
+    assert got is not None
+    return got
+
+
+def _pool_analyze(item: tuple[Path, str]) -> tuple[list[Finding], FileFacts | None]:
+    assert _POOL_STATE is not None
+    root, pins = _POOL_STATE
+    return _guarded(item[0], item[1], root, pins)
+
+
 def analyze_file(path: Path, display: str, root: Path, pins: object | None = None
                  ) -> tuple[list[Finding], FileFacts | None]:
     """Phase 1 for one file: problems reading it, and its facts (hits with their sources, files written)."""
     from mlwarden.checks.unsafe_loads.analyze import Analyzer, TorchInfo
     from mlwarden.checks.unsafe_loads.project import FileFacts, collect
 
+    key = _stat_key(path)
+    head = None if path.name.lower().endswith(".ipynb") else _head(path)
+    if head is not None and not _triggered(head):
+        # no rule can match a file that names none of the functions or keywords: not even parsed
+        if key is not None and len(_REFS_CACHE) < 200_000:
+            _REFS_CACHE[key] = []
+        return [], None
     parsed, problem = _parse(path, display)
     if problem is not None:
         return [problem], None
@@ -238,7 +370,9 @@ def analyze_file(path: Path, display: str, root: Path, pins: object | None = Non
                                 f"{display}: cell {cell} is not valid Python; it was not checked",
                                 severity=Severity.LOW, line=unit.file_line(first + 1),
                                 hint="fix the cell (IPython magics are fine)", data={"cell": cell}))
-    if not _TRIGGERS.search(unit.text):
+    if head is None and not _triggered(unit.text.encode("utf-8", "surrogatepass")):
+        if key is not None and len(_REFS_CACHE) < 200_000:
+            _REFS_CACHE[key] = []
         return problems, None  # no rule can match a file that names none of the functions or keywords
     cache: list[TorchInfo] = []
 
@@ -252,6 +386,9 @@ def analyze_file(path: Path, display: str, root: Path, pins: object | None = Non
         an = Analyzer(parsed.tree, folder=str(path.parent), root=str(root), torch_info=torch_info)
         an.scan_bundles = "trust_remote_code" in unit.text
         an.run()
+        if key is not None and len(_REFS_CACHE) < 200_000:
+            _REFS_CACHE[key] = [_RefAt(r.kind, r.repo_id, r.revision, r.pinned, unit.file_line(r.line),
+                                       r.call) for r in an.refs]
         facts = FileFacts(path, display, trc_dynamic=an.trc_dynamic)
         collect(an, facts, lambda h: _finding(h, unit, display))
     except (RecursionError, MemoryError):

@@ -280,8 +280,10 @@ def _call_sites(wrappers: dict[str, list[Wrapper]], saves: Saves, reparse: Any,
         if not todo:
             break
         new: dict[str, list[Wrapper]] = {}
+        names = re.compile(r"\b(" + "|".join(re.escape(n) for n in sorted(todo)) + r")\s*\(")
         for path, display, text in files:
-            if not any(_may_call(text, display, ws) for ws in todo.values()):
+            found = {m.group(1) for m in names.finditer(text)}
+            if not any(_may_call(text, display, todo[n]) for n in found):
                 continue
             if display not in cache:
                 cache[display] = _prepare(reparse, path, display, Analyzer)
@@ -329,11 +331,9 @@ def _call_sites(wrappers: dict[str, list[Wrapper]], saves: Saves, reparse: Any,
 def _may_call(text: str, display: str, ws: list[Wrapper]) -> bool:
     """A cheap test on the file's text: can it call one of these same-named wrappers?"""
     name = ws[0].name
-    if name not in text:
-        return False
     for w in ws:
         if display == w.display:
-            if re.search(rf"\b{re.escape(name)}\s*\(", text):
+            if re.search(rf"(?<!def )(?<!def  )\b{re.escape(name)}\s*\(", text):
                 return True
             continue
         if w.method:
