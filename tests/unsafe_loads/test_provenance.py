@@ -317,3 +317,48 @@ def test_process_pool_gives_the_same_findings(tmp_path: Path, monkeypatch: pytes
     assert [(f.path, f.line, f.rule.id, f.level, f.message) for f in serial] == \
         [(f.path, f.line, f.rule.id, f.level, f.message) for f in pooled]
     assert len(serial) == 16  # train.py 2, lib.py + cli.py 2, twelve pickle.loads
+
+
+def test_constructor_wrappers_methods_in_other_files_and_path_managers(tmp_path: Path) -> None:
+    found = repo(tmp_path, {
+        "archs/spynet.py": '''
+            import torch
+            class SpyNet:
+                def __init__(self, load_path=None):
+                    if load_path:
+                        self.load_state_dict(torch.load(load_path))
+        ''',
+        "archs/vsr.py": '''
+            from archs.spynet import SpyNet
+            class VSR:
+                def __init__(self, spynet_path):
+                    self.spynet = SpyNet(spynet_path)
+            net = VSR(opt["network"]["spynet_path"])
+        ''',
+        "models/base.py": '''
+            import torch
+            class BaseModel:
+                def load_network(self, net, load_path, strict=True):
+                    net.load_state_dict(torch.load(load_path))
+        ''',
+        "models/sr.py": '''
+            from models.base import BaseModel
+            class SRModel(BaseModel):
+                def __init__(self, opt):
+                    self.load_network(self.net_g, opt["path"]["pretrain_network_g"])
+        ''',
+        "ckpt.py": '''
+            import pickle
+            from iopath import PathManager
+            class Checkpointer:
+                def _load_file(self, filename):
+                    with PathManager.open(filename, "rb") as f:
+                        return pickle.load(f, encoding="latin1")
+        ''',
+    })
+    assert got(found) == sorted([
+        ("archs/spynet.py", "torch-load-unsafe", 5, "low"), ("archs/vsr.py", "torch-load-unsafe", 5, "high"),
+        ("models/base.py", "torch-load-unsafe", 4, "low"), ("models/sr.py", "torch-load-unsafe", 4, "high"),
+        ("ckpt.py", "pickle-load", 6, "high")])
+    assert "`VSR` -> `SpyNet`" in next(f for f in found if f.path == "archs/vsr.py").message
+    assert next(f for f in found if f.path == "ckpt.py").data["source"] == "param"

@@ -75,6 +75,10 @@ class Wrapper:
     via: str = ""
     parent: Wrapper | None = None
     severity: Severity = Severity.HIGH
+    home: str = ""  # the file that defines the function (``display`` is where the load is)
+
+    def __post_init__(self) -> None:
+        self.home = self.home or self.display
     site: tuple[Any, ...] | None = None  # (call, display, unit, source) where it passes its parameter on
 
 
@@ -118,11 +122,15 @@ def collect(an: Any, facts: FileFacts, finding_of: Any) -> None:
                 if src.kind == "param" and finding.level >= Severity.MEDIUM:
                     scope_node = h.scope.node
                     p.func = getattr(scope_node, "name", None)
+                    method = h.scope.owner_class is not None
+                    if p.func == "__init__" and h.scope.owner_class is not None:
+                        # a constructor: its callers write ``ClassName(...)``
+                        p.func = getattr(h.scope.owner_class.node, "name", None)
+                        method = False
                     if p.func:
                         facts.wrappers.append(Wrapper(p.func, src.param, src.param_name or "", h.rule,
                                                       _sink_text(h), facts.display, finding.line or 0, p,
-                                                      severity=finding.level,
-                                                      method=h.scope.owner_class is not None))
+                                                      severity=finding.level, method=method))
         facts.pendings.append(p)
     for pat, line, writer, src in save_patterns(an, tracer):
         if pat and strong(pat):
@@ -309,13 +317,16 @@ def _call_sites(wrappers: dict[str, list[Wrapper]], saves: Saves, reparse: Any,
                         seen_sites.add(key)
                         src = classify(tracer.source(arg, scope), saves, display)
                         fn = getattr(scope.node, "name", None)
+                        is_method = scope.owner_class is not None
+                        if fn == "__init__" and scope.owner_class is not None:
+                            fn, is_method = getattr(scope.owner_class.node, "name", None), False
                         if src.kind == "param" and fn and fn != w.name:
                             _root(w).passers.append(fn)
                             child = Wrapper(fn, src.param, src.param_name or "", w.rule, w.sink, w.display,
                                             w.line, None, 0,
                                             via=f"`{w.name}`" + (f" -> {w.via}" if w.via else ""),
                                             parent=w, site=(call, display, unit, src), severity=w.severity,
-                                            method=scope.owner_class is not None)
+                                            method=is_method, home=display)
                             new.setdefault(fn, []).append(child)
                             continue
                         if src.kind == "param":
@@ -332,8 +343,8 @@ def _may_call(text: str, display: str, ws: list[Wrapper]) -> bool:
     """A cheap test on the file's text: can it call one of these same-named wrappers?"""
     name = ws[0].name
     for w in ws:
-        if display == w.display:
-            if re.search(rf"(?<!def )(?<!def  )\b{re.escape(name)}\s*\(", text):
+        if display == w.home:
+            if re.search(rf"(?<!def )(?<!class )\b{re.escape(name)}\s*\(", text):
                 return True
             continue
         if w.method:
@@ -374,20 +385,20 @@ def _is_repo_call(an: Any, call: ast.Call, scope: Any, name: str, w: Wrapper, di
     if isinstance(f, ast.Name):
         v = an.res.eval(f, scope)
         if isinstance(v, Ref):
-            return any(_same_module(q.rsplit(".", 1)[0], w.display) for q in v.quals)
+            return any(_same_module(q.rsplit(".", 1)[0], w.home) for q in v.quals)
         if isinstance(v, ClassVal):
-            return False
-        return display == w.display  # a function of this module (or a name the check cannot resolve)
+            return not w.method and v.name == name and display == w.home  # a constructor wrapper
+        return display == w.home  # a function of this module (or a name the check cannot resolve)
     if not isinstance(f, ast.Attribute):
         return False
     v = an.res.eval(f.value, scope)
     if isinstance(v, Ref):
-        return not w.method and any(_same_module(q, w.display) for q in v.quals)
+        return not w.method and any(_same_module(q, w.home) for q in v.quals)
     if not w.method:
         return False  # obj.name(...) is not a call of a module-level function
-    if isinstance(f.value, ast.Name) and f.value.id in ("self", "cls"):
-        return display == w.display  # a method of this class (or of a class in the same file)
-    return name not in COMMON_NAMES  # obj.method(...): any repository method of that name
+    if isinstance(f.value, ast.Name) and f.value.id in ("self", "cls") and display == w.home:
+        return True  # a method of this class (or of a class in the same file)
+    return name not in COMMON_NAMES  # self.method / obj.method(...): a repository method of that name
 
 
 def _same_module(qual: str, display: str) -> bool:

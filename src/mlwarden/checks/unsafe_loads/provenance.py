@@ -349,6 +349,8 @@ class Tracer:
             return Source("unknown", "a temporary file", temp=True)
         if qs & _OPENERS or (name == "open" and not qs):
             return self.source(node.args[0], scope, depth + 1) if node.args else UNKNOWN_SOURCE
+        if isinstance(f, ast.Attribute) and f.attr == "open" and node.args:
+            return self.source(node.args[0], scope, depth + 1)  # PathManager.open(p), fs.open(p)
         if isinstance(f, ast.Attribute) and (f.attr in _READS or f.attr == "open"):
             return self.source(f.value, scope, depth + 1)
         if qs & _JOINS or qs & _WRAPPING or (isinstance(f, ast.Attribute) and f.attr in ("joinpath", "join")):
