@@ -149,14 +149,39 @@ def test_loader_wrapper_reported_at_call_sites_once(tmp_path: Path) -> None:
         ''',
     })
     # tools/infer.py only passes its own parameter on (nobody calls `run`): not a call site of its own
+    # the call that passes the project's own checkpoint is not one more finding: it is counted at the load
     assert got(found) == sorted([("models/utils.py", "torch-load-unsafe", 3, "low"),
-                          ("train.py", "torch-load-unsafe", 4, "medium"),
                           ("train.py", "torch-load-unsafe", 5, "high")])
     site = next(f for f in found if f.path == "train.py" and f.line == 5)
     assert site.data["wrapper"] == "load_weights" and site.data["wrapper_at"] == "models/utils.py:3"
     assert "opt.pretrained" in site.message
     inner = next(f for f in found if f.path == "models/utils.py")
-    assert "reported at the 2 call sites" in inner.message
+    assert "1 call site reported where it passes a downloaded file or a run-time path" in inner.message
+
+
+def test_wrapper_called_with_untraceable_or_own_values_is_reported_once_inside(tmp_path: Path) -> None:
+    found = repo(tmp_path, {"base.py": '''
+        import torch
+        class Base:
+            def load_network(self, net, load_path):
+                net.load_state_dict(torch.load(load_path))
+    ''', "sr.py": '''
+        from base import Base
+        class SR(Base):
+            def setup(self):
+                self.load_network(self.net_g, self.cfg_path)
+                self.load_network(self.net_d, self.other_path)
+    ''', "own.py": '''
+        import torch
+        def restore(model, path):
+            model.load_state_dict(torch.load(path))
+        torch.save(model.state_dict(), "runs/latest_model.pth")
+        restore(model, "runs/latest_model.pth")
+    '''})
+    assert got(found) == [("base.py", "torch-load-unsafe", 4, "high"), ("own.py", "torch-load-unsafe", 3, "medium")]
+    msgs = {f.path: f.message for f in found}
+    assert "2 call sites pass values the check cannot trace, e.g. sr.py:4" in msgs["base.py"]
+    assert "every call site passes a file this project writes, e.g. own.py:5" in msgs["own.py"]
 
 
 def test_wrapper_chain_and_uncalled_wrapper(tmp_path: Path) -> None:

@@ -159,7 +159,7 @@ CASES: list[tuple[str, str, list[tuple[str, int, str]]]] = [
 
         config = OmegaConf.load("configs/stable-diffusion/v1-inference.yaml")
         model = load_model_from_config(config, "models/ldm/stable-diffusion-v1/model.ckpt")
-        ''', [("MLW101", 8, "low"), ("MLW101", 16, "high")]),
+        ''', [("MLW101", 8, "high")]),
     # ggerganov/llama.cpp convert scripts: torch.load(..., weights_only=True) is fine on a safe torch,
     # pickle.load of the legacy format is not
     ("llama-cpp-convert", '''

@@ -71,6 +71,7 @@ class Wrapper:
     pending: Pending | None = None
     callers: int = 0  # call sites reported (for a chain: anywhere below this wrapper)
     passers: list[str] = field(default_factory=list)  # functions that only pass the parameter on
+    quiet: list[tuple[str, str, int]] = field(default_factory=list)  # (kind, file, line) of folded call sites
     method: bool = False
     via: str = ""
     parent: Wrapper | None = None
@@ -256,24 +257,40 @@ def finish(facts: list[FileFacts], reparse: Any, texts: Any) -> Iterator[Finding
             f = adjusted[id(p)]
             wr = next((w for ws in wrappers.values() for w in ws if w.pending is p), None)
             if wr is not None:
-                if wr.callers:
-                    n = wr.callers
-                    f = replace(f, severity=min(f.level, Severity.LOW), message=_with_tail(
-                        f.message, f" (it loads the `{wr.param_name}` parameter of `{wr.name}`; reported at "
-                        "the "
-                        f"{n} call site{'s' if n > 1 else ''} that pass{'es' if n == 1 else ''} a value)"))
-                elif wr.passers:
-                    shown = ", ".join(f"`{x}`" for x in sorted(set(wr.passers))[:5])
-                    f = replace(f, message=_with_tail(
-                        f.message, f" (it loads the `{wr.param_name}` parameter of `{wr.name}`, passed on by "
-                        f"{shown}; no code in this repository passes a value: their callers decide what it "
-                        "loads)"))
-                else:
-                    f = replace(f, message=_with_tail(
-                        f.message, f" (it loads the `{wr.param_name}` parameter of `{wr.name}`, which no "
-                        "code in this repository calls: its callers decide what it loads)"))
+                f = _wrapper_finding(f, wr)
             yield f
     yield from call_sites
+
+
+def _wrapper_finding(f: Finding, wr: Wrapper) -> Finding:
+    """The load inside a wrapper, judged by what its call sites pass (see the module doc)."""
+    what = f" (it loads the `{wr.param_name}` parameter of `{wr.name}`"
+    unknown = [(d, ln) for k, d, ln in wr.quiet if k != "own"]
+    own = [(d, ln) for k, d, ln in wr.quiet if k == "own"]
+    n = wr.callers
+    verb = "they pass" if n > 1 else "it passes"
+    reported = (f"; {n} call site{'s' if n > 1 else ''} reported where {verb} a downloaded file or a "
+                "run-time path") if n else ""
+    if unknown:
+        d, ln = unknown[0]
+        many = len(unknown) > 1
+        return replace(f, message=_with_tail(
+            f.message, f"{what}; {len(unknown)} call site{'s' if many else ''} pass{'' if many else 'es'} "
+            f"values the check cannot trace, e.g. {d}:{ln}{reported})"))
+    if own and not n:
+        d, ln = own[0]
+        return replace(f, severity=min(f.level, Severity.MEDIUM), message=_with_tail(
+            f.message, f"{what}; every call site passes a file this project writes, e.g. {d}:{ln})"))
+    if n:
+        return replace(f, severity=min(f.level, Severity.LOW),
+                       message=_with_tail(f.message, what + reported + ")"))
+    if wr.passers:
+        shown = ", ".join(f"`{x}`" for x in sorted(set(wr.passers))[:5])
+        return replace(f, message=_with_tail(
+            f.message, f"{what}, passed on by {shown}; no code in this repository passes a value: their "
+            "callers decide what it loads)"))
+    return replace(f, message=_with_tail(
+        f.message, f"{what}, which no code in this repository calls: its callers decide what it loads)"))
 
 
 def _call_sites(wrappers: dict[str, list[Wrapper]], saves: Saves, reparse: Any,
@@ -331,6 +348,11 @@ def _call_sites(wrappers: dict[str, list[Wrapper]], saves: Saves, reparse: Any,
                             continue
                         if src.kind == "param":
                             continue  # recursion into itself
+                        if src.kind not in ("download", "user"):
+                            # a file the project writes, or a value the check cannot trace: told once, at the
+                            # load inside the wrapper, not as one more finding per call site
+                            _root(w).quiet.append((src.kind, display, unit.file_line(call.lineno)))
+                            continue
                         node: Wrapper | None = w
                         while node is not None:
                             node.callers += 1
