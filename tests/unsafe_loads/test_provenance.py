@@ -387,3 +387,20 @@ def test_constructor_wrappers_methods_in_other_files_and_path_managers(tmp_path:
         ("ckpt.py", "pickle-load", 6, "high")])
     assert "`VSR` -> `SpyNet`" in next(f for f in found if f.path == "archs/vsr.py").message
     assert next(f for f in found if f.path == "ckpt.py").data["source"] == "param"
+
+
+def test_hugging_face_resolve_urls_on_a_branch(tmp_path: Path) -> None:
+    c40 = "0123456789abcdef0123456789abcdef01234567"
+    found = repo(tmp_path, {"dl.py": f'''
+        import urllib.request, requests
+        from torch.hub import download_url_to_file
+        from basicsr.utils.download_util import load_file_from_url
+        urllib.request.urlretrieve("https://huggingface.co/org/model/resolve/main/model.safetensors", "m.st")
+        download_url_to_file("https://huggingface.co/datasets/org/data/resolve/v1.0/train.parquet", "t.pq")
+        load_file_from_url("https://huggingface.co/org/model/resolve/{c40}/net.pth", model_dir="w")
+        r = requests.get("https://huggingface.co/org/model/resolve/main/config.json")
+    '''})
+    assert got(found) == sorted([("dl.py", "hub-unpinned", 4, "medium"), ("dl.py", "hub-unpinned", 5, "medium"),
+                                 ("dl.py", "download-unverified", 6, "medium"), ("dl.py", "hub-unpinned", 7, "medium")])
+    msg = next(f.message for f in found if f.line == 5)
+    assert "`train.parquet` of dataset `org/data` through a `resolve/v1.0` URL" in msg

@@ -67,6 +67,9 @@ _PACKAGED_BUILDERS = frozenset({
 # calls whose first argument is a folder the code writes a model to
 _SAVE_CALLS = frozenset({"save_pretrained", "save_model", "TrainingArguments", "Seq2SeqTrainingArguments",
                          "SFTConfig", "DPOConfig", "GRPOConfig", "ORPOConfig", "RewardConfig"})
+_HF_RESOLVE = re.compile(r"^https?://(?:www\.)?(?:huggingface\.co|hf\.co|hf-mirror\.com)/"
+                         r"(?P<kind>datasets/|spaces/)?(?P<repo>[\w.\-]+/[\w.\-]+)/resolve/(?P<rev>[^/?#]+)/"
+                         r"(?P<file>[^?#]*)", re.IGNORECASE)
 _LOOPBACK = re.compile(r"^http://(localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|\[::1\]|host\.docker\.internal)"
                        r"([:/?#]|$)", re.IGNORECASE)
 
@@ -250,6 +253,7 @@ class Analyzer:
         self._saved: frozenset[str] | None = None
         self._scope: Scope | None = None
         self._trc_used: set[int] = set()
+        self._resolved: set[int] = set()
         self.trc_dynamic = False  # trust_remote_code comes from a run-time value (a config, an option)
         self.scan_bundles = True  # set False when the file text never names trust_remote_code
 
@@ -465,6 +469,8 @@ class Analyzer:
                       "produced and verified", sev, call=name, helper=qual, _source=node)
             return
         text = value if isinstance(value, str) else value.text if isinstance(value, Prefix) else None
+        if text and self._resolve_url(call, text):
+            return
         if text and text.lower().startswith("http://") and not _LOOPBACK.match(text):
             self._hit(R.INSECURE_DOWNLOAD, call, f"`{name}` downloads `{_short(text)}` over plain http",
                       "use https and verify a pinned sha256 before loading", call=name, url=text)
@@ -951,6 +957,8 @@ class Analyzer:
     def _http_urls(self, call: ast.Call, urls: list[Any], generic: bool) -> None:
         for u in urls:
             text = u if isinstance(u, str) else u.text if isinstance(u, Prefix) else None
+            if text and self._resolve_url(call, text):
+                continue
             if not text or not text.lower().startswith("http://") or _LOOPBACK.match(text):
                 continue
             if generic and isinstance(u, str) and not _DATA_EXT.search(u.split("#", 1)[0]):
@@ -961,6 +969,27 @@ class Analyzer:
             self._hit(R.INSECURE_DOWNLOAD, call, f"`{name}` downloads `{_short(text)}` over plain http",
                       "use https and verify a pinned sha256 before loading", call=name, url=text)
             return
+
+    def _resolve_url(self, call: ast.Call, url: str) -> bool:
+        """A Hugging Face ``.../resolve/<rev>/file`` URL whose revision is a branch or tag (not a 40-hex
+        commit) downloads whatever that branch holds today: hub-unpinned, like an unpinned hf_hub_download."""
+        m = _HF_RESOLVE.match(url)
+        if m is None or COMMIT.match(m.group("rev")):
+            return False
+        if id(call) in self._resolved:
+            return True
+        self._resolved.add(id(call))
+        kind = "dataset" if m.group("kind") == "datasets/" else \
+            "space" if m.group("kind") == "spaces/" else "model"
+        name = _text(call.func)
+        rev = m.group("rev")
+        self._hit(R.HUB_UNPINNED, call, f"`{name}` downloads `{m.group('file')}` of {kind} "
+                  f"`{m.group('repo')}` through a `resolve/{rev}` URL: `{rev}` is a branch or tag, not a "
+                  "commit",
+                  "put the 40-hex commit in the URL (.../resolve/<commit>/...) and verify a pinned sha256",
+                  call=name, repo_id=m.group("repo"), kind=kind, revision=rev, url=url,
+                  why=f"`resolve/{rev}` URL, a branch or tag")
+        return True
 
     # -- downloaded then loaded without a checksum (one scope) -----------------------------------------
     def _check_unverified(self, scope: Scope, calls: list[tuple[ast.Call, tuple[str, ...]]]) -> None:
