@@ -68,3 +68,19 @@ def test_github_annotations_ranked_and_capped_with_one_closing_notice() -> None:
     assert out[-1] == notices[-1]
     few = get("github")(Report(findings=highs[:3])).splitlines()
     assert len(few) == 3 and not any("more" in x for x in few)
+
+
+def test_sarif_marks_results_new_against_a_baseline() -> None:
+    import json
+
+    import jsonschema
+
+    from tests.ship.helpers import ROOT
+
+    f = Finding(UNPINNED, "requirements.txt", "torch is not pinned", line=1, column=1)
+    plain = json.loads(get("sarif")(Report(findings=[f])))
+    assert "baselineState" not in plain["runs"][0]["results"][0]
+    doc = json.loads(get("sarif")(Report(findings=[f], stats={"baseline": {"baselined": 3, "fixed": 0}})))
+    assert doc["runs"][0]["results"][0]["baselineState"] == "new"
+    schema = json.loads((ROOT / "tests" / "schemas" / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.Draft7Validator(schema).validate(doc)

@@ -46,6 +46,13 @@ def _rule(rule: Rule) -> dict[str, Any]:
     }
 
 
+def _baseline_state(result: dict[str, Any], report: Report) -> dict[str, Any]:
+    """With ``--baseline``, every reported result is one the baseline does not hold (SARIF baselineState)."""
+    if isinstance(report.stats.get("baseline"), dict):
+        result["baselineState"] = "new"
+    return result
+
+
 def _result(f: Finding, index: int) -> dict[str, Any]:
     region: dict[str, Any] = {}
     if f.line is not None and f.line > 0:
@@ -85,7 +92,7 @@ def build(report: Report) -> dict[str, Any]:
             "informationUri": INFO_URI,
             "rules": [_rule(r) for r in ordered],
         }},
-        "results": [_result(f, index[f.rule.id]) for f in report.findings],
+        "results": [_baseline_state(_result(f, index[f.rule.id]), report) for f in report.findings],
         "columnKind": "unicodeCodePoints",
     }
     scan_meta = report.meta.get("scan") if isinstance(report.meta.get("scan"), dict) else {}
