@@ -581,6 +581,34 @@ AST_SOURCES: dict[str, tuple[list[str], list[str]]] = {
     ),
     "fastcore": (["transform.py", "foundation.py", "basics.py", "dispatch.py"], []),
     "fasttransform": (["transform.py"], []),
+    "gensim": (
+        # not models/wrappers (they run external binaries), corpora readers or similarities (they read and
+        # write shard files when called with a path)
+        ["models/*.py", "corpora/dictionary.py", "corpora/hashdictionary.py"],
+        ["_cython", "downloader", "_bin"],
+    ),
+    "statsmodels": (
+        [
+            "regression/*.py",
+            "genmod/*.py",
+            "genmod/families/*.py",
+            "discrete/*.py",
+            "tsa/*.py",
+            "tsa/*/*.py",
+            "base/*.py",
+            "robust/*.py",
+            "duration/*.py",
+            "miscmodels/*.py",
+            "tools/tools.py",
+            "tools/decorators.py",
+            "imputation/*.py",
+            "multivariate/*.py",
+            "nonparametric/*.py",
+            "gam/*.py",
+            "othermod/*.py",
+        ],
+        ["tests", "api"],
+    ),
 }
 
 
@@ -614,6 +642,21 @@ torch.distributed.checkpoint.planner:LoadItemType torch.distributed.checkpoint.m
 fastcore.transform:Pipeline fastcore.transform:Transform fastcore.transform:ItemTransform
 fastcore.transform:DisplayedTransform fastcore.foundation:L fasttransform.transform:Pipeline
 fasttransform.transform:Transform fasttransform.transform:ItemTransform fasttransform.transform:DisplayedTransform
+gensim.models.keyedvectors:Vocab gensim.models.word2vec:Vocab gensim.models.doc2vec:DocvecsArray
+gensim.models.keyedvectors:EuclideanKeyedVectors gensim.models.keyedvectors:Word2VecKeyedVectors
+gensim.models.keyedvectors:FastTextKeyedVectors gensim.models.keyedvectors:Doc2VecKeyedVectors
+gensim.models.keyedvectors:BaseKeyedVectors gensim.models.keyedvectors:WordEmbeddingsKeyedVectors
+gensim.models.word2vec:Word2VecVocab gensim.models.word2vec:Word2VecTrainables gensim.models.doc2vec:Doctag
+gensim.models.doc2vec:Doc2VecVocab gensim.models.doc2vec:Doc2VecTrainables
+gensim.models.wrappers.fasttext:FastTextKeyedVectors gensim.models.wrappers.fasttext:FastText
+gensim.models.fasttext:FastTextVocab gensim.models.fasttext:FastTextTrainables
+gensim.models.phrases:original_scorer gensim.models.phrases:npmi_scorer
+gensim.models.tfidfmodel:smartirs_wlocal gensim.models.tfidfmodel:smartirs_wglobal
+gensim.models.tfidfmodel:smartirs_normalize gensim.models.tfidfmodel:df2idf
+statsmodels.tools.decorators:ResettableCache gensim.similarities.docsim:MatrixSimilarity
+gensim.similarities.docsim:SparseMatrixSimilarity gensim.utils:SaveLoad
+networkx.classes.graph:Graph networkx.classes.digraph:DiGraph networkx.classes.multigraph:MultiGraph
+networkx.classes.multidigraph:MultiDiGraph
 """
 
 

@@ -406,3 +406,18 @@ def test_lz4_and_zstd_without_a_decoder_are_high(tmp_path: Path, monkeypatch: py
         findings = _scan(tmp_path, name, data)
         assert [(f.rule.slug, f.level) for f in findings] == [("unscannable", Severity.HIGH)], name
         assert "mlwarden[compression]" in findings[0].message
+
+
+def test_library_classes_read_from_sources_are_safe_as_objects_only(tmp_path: Path) -> None:
+    """Classes harvested with ast from ML libraries (ultralytics' DetectionModel...) are clean when rebuilt as
+    objects, as torch.save(model) writes them; called with load-time arguments they are still judged."""
+    from mlwarden.checks.models.classify import bundled_object_allowlist
+
+    assert "ultralytics.nn.tasks:DetectionModel" in bundled_object_allowlist()
+    data = (
+        proto(2) + _newobj("ultralytics.nn.tasks", "DetectionModel") + b"}" + su("yaml_file") + su("y.yaml")
+    )
+    assert _scan(tmp_path, "yolo.pt", data + b"sb.") == []
+    called = B.reduce_call("ultralytics.nn.tasks", "DetectionModel", "https://example.invalid/model.yaml")
+    findings = _scan(tmp_path, "called.pt", called)
+    assert _rules(findings) == {("MLW502", Severity.HIGH)}

@@ -396,6 +396,14 @@ def bundled_allowlist() -> frozenset[str]:
     return frozenset(x for x in lines if x and x[0] != "#") if any(x[:1] == "#" for x in lines) else lines
 
 
+@functools.lru_cache(maxsize=1)
+def bundled_object_allowlist() -> frozenset[str]:
+    """Classes of ML libraries (read from their sources) that are safe to rebuild as objects or pass as
+    values, but not to call with load-time arguments, as ``"module:qualname"`` strings."""
+    text = resources.files("mlwarden.data").joinpath("pickle_object_allowlist.txt").read_text("utf-8")
+    return frozenset(x for x in text.splitlines() if x and x[0] != "#")
+
+
 def parse_allow_entries(lines: Iterable[str], strict: bool = False) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for raw in lines:
@@ -430,6 +438,11 @@ class Classifier:
             else:
                 self.extra_dotted.add(e)
         self._cache: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def object_safe(self, module: str, name: str) -> bool:
+        """True for classes that are safe to rebuild as objects (NEWOBJ + BUILD) but not to call."""
+        mod, nm = normalize(module, name)
+        return f"{mod}:{nm}" in bundled_object_allowlist()
 
     def classify(self, module: str, name: str) -> tuple[str, str]:
         """(verdict, reason) for a global."""

@@ -734,6 +734,8 @@ class Scanner:
                 continue  # TorchScript classes: compiled from the archive's code/, never imported as Python
             shapes = sorted(s for s in use.shapes if s != "reference")
             kind = use.kind()
+            if verdict != DANGEROUS and kind != "call" and self.classifier.object_safe(mod, name):
+                continue  # a known ML library class rebuilt as an object (or passed as a value)
             how = _how(kind, shapes)
             glob = f"{mod}.{name}"
             package = normalize(mod, name)[0].split(".", 1)[0]
