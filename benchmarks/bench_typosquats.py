@@ -124,6 +124,21 @@ def hf_scan_bench() -> None:
         subprocess.run([*exe, "--no-pip-config", "--format", "json", "."], capture_output=True, cwd=root,
                        check=False)
         print(f"check-typosquats on the tree (whole process, walk + read + scan): {time.perf_counter() - t:.2f} s")
+    import json
+
+    src = [f'm = AutoModel.from_pretrained("facebok/opt-{i}")\n' for i in range(60000)]
+    hostile = {
+        "60,000 look-alike ids, one a line": ("".join(src), ".py"),
+        "the same in a compact one-line notebook": (
+            json.dumps({"cells": [{"cell_type": "code", "source": src}]}, separators=(",", ":")), ".ipynb"),
+        "200,000 look-alike ids on one line, no hub call": (
+            "x = [" + ", ".join(f'"facebok/m{i}"' for i in range(200000)) + "]  # from_pretrained\n", ".py"),
+    }
+    for label, (text, suffix) in hostile.items():
+        t = time.perf_counter()
+        n = sum(1 for _ in hf.scan_text(text, suffix))
+        print(f"hostile: {label} ({len(text) / 1e6:.1f} MB): {time.perf_counter() - t:.2f} s, {n} findings "
+              f"(at most {hf.MAX_LOOKALIKES} look-alikes judged per file)")
 
 
 TWYN_SNIPPET = """

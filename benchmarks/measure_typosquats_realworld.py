@@ -31,10 +31,11 @@ def hub_ids(root: Path) -> Counter[str]:
             continue
         if len(text) > hf.MAX_BYTES or "/" not in text:
             continue
+        cursor = hf._Cursor(text)
         for m in hf._QUOTED.finditer(text):
             pos = m.start("org")
-            _, physical, logical = hf._line_bounds(text, pos)
-            if hf._in_context(text, pos, logical, physical):
+            _, physical, logical, compact = cursor.locate(pos)
+            if hf._in_context(text, pos, logical, physical, compact):
                 ids[f"{m.group('org')}/{m.group('repo')}"] += 1
     return ids
 

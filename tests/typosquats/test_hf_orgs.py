@@ -157,7 +157,7 @@ def test_whole_file_scan_agrees_with_a_line_by_line_reading() -> None:
     rng = random.Random(5)
     orgs = ["meta-llama", "meta-lama", "facebok", "openmmlab", "Qwen", "gooogle", "path", "open-ai"]
     lines = []
-    for _ in range(3000):
+    for _ in range(1000):  # fewer look-alikes than MAX_LOOKALIKES
         r = rng.random()
         org = rng.choice(orgs)
         if r < 0.2:
@@ -171,7 +171,7 @@ def test_whole_file_scan_agrees_with_a_line_by_line_reading() -> None:
     text = "\n".join(lines) + "\n"
     got = [(h.line, h.column, h.org) for h in hf.scan_text(text, ".py")]
     assert got == _line_by_line(text)
-    assert len(got) > 100
+    assert 30 < len(got) < hf.MAX_LOOKALIKES
 
 
 def test_github_repository_keys_are_not_hub_ids(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -187,3 +187,25 @@ def test_github_repository_keys_are_not_hub_ids(tmp_path: Path, monkeypatch: pyt
     write(tmp_path / "train.yaml", "model_repo: facebok/opt-1.3b\n")
     rc, findings = run_json(["."], capsys)
     assert [(f["path"], f["data"]["target"]) for f in findings] == [("train.yaml", "facebook")]
+
+
+def test_a_file_full_of_lookalike_ids_is_judged_up_to_a_bound() -> None:
+    """Generated or hostile files: every id is found in order with its line and column, up to
+    MAX_LOOKALIKES look-alikes per file (the work per file stays linear)."""
+    n = hf.MAX_LOOKALIKES + 50
+    text = "".join(f'm{i} = AutoModel.from_pretrained("facebok/opt-{i}")\n' for i in range(n))
+    hits = list(hf.scan_text(text, ".py"))
+    assert len(hits) == hf.MAX_LOOKALIKES
+    col = len('m0 = AutoModel.from_pretrained("') + 1
+    assert [(h.line, h.column, h.repo) for h in hits[:3]] == [
+        (1, col, "opt-0"), (2, col, "opt-1"), (3, col, "opt-2")]
+    # the same ids in one compact JSON line: the line is 1, the column counts from its start
+    source = [f'm{i} = AutoModel.from_pretrained("facebok/opt-{i}")\n' for i in range(600)]
+    compact = json.dumps({"cells": [{"source": source}]}, separators=(",", ":"))
+    assert "\n" not in compact and len(compact) > 20000
+    hits = list(hf.scan_text(compact, ".ipynb"))
+    assert len(hits) == hf.MAX_LOOKALIKES and {h.line for h in hits} == {1}
+    assert compact[hits[5].column - 1:].startswith("facebok/opt-5")
+    # one huge line of ids and no hub call near them: nothing
+    line = "x = [" + ", ".join(f'"facebok/m{i}"' for i in range(5000)) + "]  # from_pretrained\n"
+    assert list(hf.scan_text(line, ".py")) == []

@@ -51,6 +51,8 @@ _KEYED_SUFFIXES = (".yaml", ".yml", ".toml", ".cfg")
 # keys that name a GitHub repository, not a Hub id (``actions/checkout`` with ``repository: owner/name``)
 _NOT_HUB_KEYS = frozenset({"repository", "repo_url", "github_repo", "github_repository", "git_repo"})
 _LONG_LINE = 20000  # a longer physical line is a compact JSON/notebook: its escaped "\n" split lines
+_WINDOW = 400  # how far around an id (on its line) its hub call is looked for
+MAX_LOOKALIKES = 200  # look-alike ids judged per file (a file with more is generated or hostile)
 
 _AFFIX_WORDS = ("official", "real", "verified", "original", "hf", "org", "inc", "team", "ai", "models",
                 "hub", "huggingface")
@@ -133,51 +135,74 @@ def _near_org(org: str) -> tuple[str, str, float] | None:
     return best
 
 
-def _line_bounds(text: str, pos: int) -> tuple[int, int, int]:
-    """(line number, start of the physical line, start of the logical line) of ``pos``; in a compact
-    JSON line an escaped ``\\n`` also ends a logical line."""
-    start = text.rfind("\n", 0, pos) + 1
-    lineno = text.count("\n", 0, start) + 1
-    logical = start
-    end = text.find("\n", pos)
-    if (end if end >= 0 else len(text)) - start > _LONG_LINE:
-        esc = text.rfind("\\n", start, pos)
-        if esc >= 0:
-            logical = esc + 2
-    return lineno, start, logical
+class _Cursor:
+    """Line numbers and line starts of increasing positions in one text. Searches go forward from the
+    previous position or stay within ``_WINDOW`` characters, so a file full of ids costs linear time."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.line = 1
+        self.start = 0
+        self.compact = False
+        self.line_end = -1  # end of the current physical line
+        self.logical = 0
+
+    def locate(self, pos: int) -> tuple[int, int, int, bool]:
+        """(line number, start of the physical line, start of the logical line, compact?) of ``pos``; in a
+        compact JSON line (longer than ``_LONG_LINE``) an escaped ``\\n`` also ends a logical line."""
+        text = self.text
+        if pos < self.pos:
+            self.__init__(text)  # type: ignore[misc]
+        newlines = text.count("\n", self.pos, pos)
+        if newlines or self.line_end < 0:
+            self.line += newlines
+            self.start = text.rfind("\n", self.pos, pos) + 1 if newlines else self.start
+            nl = text.find("\n", pos)
+            self.line_end = len(text) if nl < 0 else nl
+            self.compact = self.line_end - self.start > _LONG_LINE
+            self.logical = self.start
+        if self.compact:
+            esc = text.rfind("\\n", max(self.logical, self.pos), pos)
+            if esc >= 0:
+                self.logical = esc + 2
+        self.pos = pos
+        return self.line, self.start, max(self.logical, pos - _WINDOW), self.compact
 
 
-def _logical_lines_before(text: str, logical: int, physical: int, count: int) -> list[str]:
-    """Up to ``count`` logical lines before the one starting at ``logical`` (nearest first)."""
+def _lines_before(text: str, logical: int, physical: int, compact: bool, count: int) -> list[str]:
+    """Up to ``count`` logical lines before the one starting at ``logical`` (nearest first); a line longer
+    than ``_WINDOW`` ends the look-back."""
     out: list[str] = []
-    end = logical
-    compact = logical != physical or (text.find("\n", logical) - physical > _LONG_LINE)
     sep = "\\n" if compact else "\n"
     floor = physical if compact else 0
+    end = logical
     while len(out) < count and end > floor:
         stop = end - len(sep)
         if stop < floor:
             break
-        begin = text.rfind(sep, floor, stop)
+        lo = max(floor, stop - _WINDOW - 1)
+        begin = text.rfind(sep, lo, stop)
+        if begin < 0 and lo > floor:
+            break  # a longer line: not code that carries a call
         begin = floor if begin < 0 else begin + len(sep)
-        if stop - begin <= _LONG_LINE:
-            out.append(text[begin:stop])
-        else:
-            out.append("")
+        out.append(text[begin:stop])
         end = begin
     return out
 
 
-def _in_context(text: str, pos: int, logical: int, physical: int) -> bool:
-    """A hub call on the id's own line, or an open call on one of the two lines before it."""
-    nl = text.find("\n", pos)
-    line_end = len(text) if nl < 0 else nl
-    if logical != physical or line_end - physical > _LONG_LINE:
+def _in_context(text: str, pos: int, logical: int, physical: int, compact: bool) -> bool:
+    """A hub call on the id's own line, or an open call on one of the two lines before it (looked for
+    within ``_WINDOW`` characters of the id)."""
+    end = pos + _WINDOW
+    nl = text.find("\n", pos, end)
+    line_end = min(len(text), end) if nl < 0 else nl
+    if compact:
         esc = text.find("\\n", pos, line_end)
         line_end = line_end if esc < 0 else esc
     if CONTEXT_RE.search(text, logical, line_end) is not None:
         return True
-    for prev in _logical_lines_before(text, logical, physical, 2):
+    for prev in _lines_before(text, logical, physical, compact, 2):
         if CONTEXT_RE.search(prev) is not None:
             return prev.count("(") > prev.count(")")
     return False
@@ -188,6 +213,8 @@ def scan_text(text: str, suffix: str) -> Iterator[HfHit]:
     if "/" not in text:
         return
     hits: dict[tuple[int, int], HfHit] = {}
+    cursor = _Cursor(text)
+    budget = MAX_LOOKALIKES
     for m in _QUOTED.finditer(text):
         org = m.group("org")
         if org.startswith(".") or ".." in org:
@@ -195,13 +222,17 @@ def scan_text(text: str, suffix: str) -> Iterator[HfHit]:
         near = _near_org(org)
         if near is None:
             continue
+        budget -= 1
+        if budget < 0:
+            break
         pos = m.start("org")
-        lineno, physical, logical = _line_bounds(text, pos)
-        if not _in_context(text, pos, logical, physical):
+        lineno, physical, logical, compact = cursor.locate(pos)
+        if not _in_context(text, pos, logical, physical, compact):
             continue
         col = pos - physical + 1
         hits.setdefault((lineno, col), HfHit(lineno, col, org, m.group("repo"), near[0], near[1], near[2]))
     if suffix in _KEYED_SUFFIXES:
+        cursor = _Cursor(text)
         for km in _KEYED.finditer(text):
             org = km.group("org")
             if org.startswith(".") or ".." in org or km.group("key").lower() in _NOT_HUB_KEYS:
@@ -210,7 +241,7 @@ def scan_text(text: str, suffix: str) -> Iterator[HfHit]:
             if near is None:
                 continue
             pos = km.start("org")
-            lineno, physical, _ = _line_bounds(text, pos)
+            lineno, physical, _, _ = cursor.locate(pos)
             col = pos - physical + 1
             hits.setdefault((lineno, col),
                             HfHit(lineno, col, org, km.group("repo"), near[0], near[1], near[2]))
