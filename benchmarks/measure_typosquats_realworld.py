@@ -11,10 +11,10 @@ at ``--threshold`` to also list the near misses). Nothing is written; label the 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import io
 import json
-import os
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from mlwarden.core.files import iter_files
 
 def hub_ids(root: Path) -> Counter[str]:
     ids: Counter[str] = Counter()
-    for f in iter_files(["."], root=root, match=lambda rel: rel.lower().endswith(hf.HF_SUFFIXES)):
+    for f in iter_files([root], root=root, match=lambda rel: rel.lower().endswith(hf.HF_SUFFIXES)):
         try:
             text = f.read_text(encoding="utf-8", errors="replace")
         except OSError:
@@ -44,7 +44,7 @@ def dependency_names(root: Path) -> set[str]:
     from mlwarden.sources import is_manifest, read
 
     names: set[str] = set()
-    for f in iter_files(["."], root=root, match=is_manifest):
+    for f in iter_files([root], root=root, match=is_manifest):
         try:
             m = read(f, str(f.relative_to(root)))
         except Exception:  # a measurement: an unreadable manifest is skipped
@@ -54,8 +54,6 @@ def dependency_names(root: Path) -> set[str]:
 
 
 def main() -> int:
-    from mlwarden_hooks.check_typosquats import main as check
-
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("repos", nargs="+", type=Path)
     ap.add_argument("--threshold", type=float, default=None)
@@ -65,17 +63,12 @@ def main() -> int:
         root = repo.resolve()
         names, ids = dependency_names(root), hub_ids(root)
         orgs = Counter(i.split("/")[0] for i in ids)
-        argv = [".", "--format", "json", "--no-pip-config"]
+        argv = [sys.executable, "-c", "import sys; from mlwarden_hooks.check_typosquats import main; "
+                "sys.exit(main(sys.argv[1:]))", ".", "--format", "json", "--no-pip-config"]
         if args.threshold is not None:
             argv += ["--threshold", str(args.threshold)]
-        out = io.StringIO()
-        cwd = os.getcwd()
-        try:
-            os.chdir(root)
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-                check(argv)
-        finally:
-            os.chdir(cwd)
+        proc = subprocess.run(argv, cwd=root, capture_output=True, text=True, check=False)
+        out = io.StringIO(proc.stdout)
         findings = json.loads(out.getvalue())["findings"]
         total.update({"repos": 1, "names": len(names), "ids": sum(ids.values()), "orgs": len(orgs),
                       "findings": len(findings)})
