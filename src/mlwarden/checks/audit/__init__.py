@@ -147,6 +147,8 @@ class AuditDeps(Check):
         Option("osv-url", "str", None, "OSV API base URL, e.g. a mirror (implies --online; default "
                "https://api.osv.dev)", metavar="URL"),
         Option("timeout", "float", 15.0, "network timeout in seconds for the OSV API", metavar="SECONDS"),
+        Option("deadline", "float", 300.0, "overall time limit in seconds for all OSV API requests of a run "
+               "(a slow or endless server ends in an error, exit 2)", metavar="SECONDS"),
         Option("max-db-age", "int", None, "fail (exit 2) when the newest record of the offline database "
                "is older than DAYS", metavar="DAYS"),
         Option("cache-dir", "str", None, "where the database index is cached (default "
@@ -393,8 +395,14 @@ class AuditDeps(Check):
         from mlwarden.checks.audit import osv
         from mlwarden.checks.audit.api import OsvApi
         from mlwarden.checks.audit.store import DbInfo, parse_time
+        from mlwarden.core.net import Deadline
 
-        api = OsvApi(url, timeout)
+        deadline = float(ctx.opt("deadline") or 300.0)
+        if not deadline > 0:
+            from mlwarden.core.errors import UsageError
+
+            raise UsageError("--deadline must be positive")
+        api = OsvApi(url, timeout, Deadline(deadline))
         info = DbInfo(source=api.base, kind="api")
         # ask about the public version: advisories name upstream releases, and a local build of one
         # (2.1.0+cu118) carries its bugs (the same rule as the offline matcher)

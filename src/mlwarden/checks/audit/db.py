@@ -23,6 +23,7 @@ from pathlib import Path
 
 from mlwarden import __version__
 from mlwarden.core.errors import InputError, MlwardenError, NetworkError, UsageError
+from mlwarden.core.net import Deadline, urlopen
 
 DEFAULT_URL = "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip"
 MAX_ZIP = 4 * 1024 * 1024 * 1024
@@ -30,10 +31,13 @@ MAX_RECORD = 16 * 1024 * 1024
 MAX_DELTA = 5000  # more changed records than this: download the whole zip again
 
 
+_DEADLINE: list[Deadline | None] = [None]  # the running update's overall deadline (core.net)
+
+
 def _get(url: str, timeout: float, limit: int, dest: Path | None = None) -> bytes:
     req = urllib.request.Request(url, headers={"User-Agent": f"mlwarden/{__version__}"})  # noqa: S310
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310
+        with urlopen(req, timeout=timeout, deadline=_DEADLINE[0]) as resp:
             if dest is None:
                 data: bytes = resp.read(limit + 1)
                 if len(data) > limit:
@@ -185,6 +189,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     up.add_argument("--url", metavar="URL", default=os.environ.get("MLWARDEN_OSV_DB_URL", DEFAULT_URL),
                     help=f"all.zip URL (default {DEFAULT_URL}) [env MLWARDEN_OSV_DB_URL]")
     up.add_argument("--timeout", metavar="SECONDS", type=float, default=60.0, help="network timeout")
+    up.add_argument("--deadline", metavar="SECONDS", type=float, default=1800.0,
+                    help="overall time limit of the update (a slow or endless server ends in exit 2)")
     from mlwarden.cli import guarded
 
     raw = list(sys.argv[1:] if argv is None else argv)
@@ -193,8 +199,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(raw)
         if args.action != "update":
             raise UsageError("mlwarden db: choose an action: update")
-        if args.timeout <= 0:
-            raise UsageError("--timeout must be positive")
+        if not args.timeout > 0 or not args.timeout < 1e9:
+            raise UsageError("--timeout must be a positive number of seconds")
+        if not args.deadline > 0 or not args.deadline < 1e9:
+            raise UsageError("--deadline must be a positive number of seconds")
+        _DEADLINE[0] = Deadline(args.deadline)
         if not str(args.url).startswith(("http://", "https://")):
             raise UsageError(f"--url must be an http(s) URL, not {args.url!r}")
         path = Path(args.db).expanduser() if args.db else default_db_path()

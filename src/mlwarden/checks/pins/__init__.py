@@ -40,6 +40,8 @@ class CheckPins(Check):
                "index to take hashes from with --fix-hashes (default: pip's configured index, then the "
                "file's own --index-url/--extra-index-url)", metavar="URL"),
         Option("timeout", "float", 30.0, "network timeout in seconds for --fix-hashes", metavar="SECONDS"),
+        Option("deadline", "float", 600.0, "overall time limit in seconds of --fix-hashes' network work "
+               "(a slow or endless index ends in an error, exit 2)", metavar="SECONDS"),
     )
 
     def matcher(self) -> Matcher | None:

@@ -156,12 +156,17 @@ def redact(url: str) -> str:
 
 
 class IndexClient:
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, deadline: float | None = None) -> None:
+        from mlwarden.core.net import Deadline
+
         self.timeout = timeout
+        self.deadline = Deadline(deadline)
 
     def _open(self, url: str, accept: str) -> Any:
         import urllib.error
         import urllib.request
+
+        from mlwarden.core.net import urlopen
 
         if urlsplit(url).scheme not in ("http", "https"):
             raise UsageError(f"--fix-hashes: unsupported index URL {redact(url)} (only http and https)")
@@ -169,7 +174,7 @@ class IndexClient:
         req = urllib.request.Request(clean, headers={"Accept": accept,  # noqa: S310 (scheme checked)
                                                      "User-Agent": USER_AGENT, **headers})
         try:
-            return urllib.request.urlopen(req, timeout=self.timeout)  # noqa: S310 (scheme checked)
+            return urlopen(req, timeout=self.timeout, deadline=self.deadline)
         except urllib.error.HTTPError as exc:
             if exc.code in (404, 410):
                 return None
@@ -385,7 +390,11 @@ def fix_files(ctx: Context, files: Sequence[Path]) -> None:
 
     override = ctx.options.get("index-url")
     pip_index, pip_extras = pip_configured_indexes()
-    client = IndexClient(float(ctx.options.get("timeout") or 30.0))
+    timeout = float(ctx.options.get("timeout") or 30.0)
+    deadline = float(ctx.options.get("deadline") or 600.0)
+    if not timeout > 0 or not deadline > 0:
+        raise UsageError("--timeout and --deadline must be positive numbers of seconds")
+    client = IndexClient(timeout, deadline)
 
     # the index list for each file, and every (index list, name, version) to look up
     plans: list[tuple[_Job, list[str]]] = []
