@@ -346,14 +346,8 @@ class _Run:
     def hf_findings(self, path: Path, disp: str) -> Iterator[Finding]:
         from mlwarden.checks.typosquats import hf
 
-        try:
-            if path.stat().st_size > hf.MAX_BYTES:
-                return
-            text = path.read_bytes().decode("utf-8", errors="replace")
-        except OSError:
-            return
         suffix = path.suffix.lower()
-        for hit in hf.scan_text(text, suffix):
+        for hit in _hf_hits(path, suffix, hf.MAX_BYTES):
             ident = f"{hit.org}/{hit.repo}"
             if hit.org.lower() in self.allow or ident.lower() in self.allow:
                 continue
@@ -363,3 +357,38 @@ class _Run:
                           line=hit.line, column=hit.column,
                           hint=f"Did you mean '{hit.target}/{hit.repo}'? Check the organisation on the Hub.",
                           data={"target": hit.target, "kind": hit.kind, "score": hit.score, "id": ident})
+
+
+def _hf_hits(path: Path, suffix: str, block: int) -> Iterator[Any]:
+    """Hub-id hits of a file of any size, read in blocks of about ``block`` bytes cut at line ends (a big
+    file is checked whole in bounded memory, never skipped in silence)."""
+    from dataclasses import replace as _replace
+
+    from mlwarden.checks.typosquats import hf
+
+    try:
+        fh = path.open("rb")
+    except OSError:
+        return
+    with fh:
+        base = 0
+        carry = b""
+        while True:
+            try:
+                more = fh.read(block)
+            except OSError:
+                return
+            data = carry + more
+            if not data:
+                return
+            cut = data.rfind(b"\n") + 1 if more else len(data)
+            if cut == 0:
+                if len(data) < 4 * block:
+                    carry = data  # one long line: keep reading (bounded)
+                    continue
+                cut = len(data)
+            chunk, carry = data[:cut], data[cut:]
+            text = chunk.decode("utf-8", errors="replace")
+            for hit in hf.scan_text(text, suffix):
+                yield _replace(hit, line=hit.line + base) if base else hit
+            base += text.count("\n")
