@@ -315,9 +315,14 @@ def _phase1(files: list[tuple[Path, str]], root: Path, pins: object | None
         if ctx is not None:
             _POOL_STATE = (root, pins)
             try:
-                with ctx.Pool(jobs) as pool:
-                    yield from pool.imap(_pool_analyze, files, chunksize=16)
-                return
+                try:
+                    pool = ctx.Pool(jobs)
+                except (OSError, AssertionError, ValueError):
+                    pool = None  # e.g. inside a daemonic worker, or no semaphores: run serially
+                if pool is not None:
+                    with pool:
+                        yield from pool.imap(_pool_analyze, files, chunksize=16)
+                    return
             finally:
                 _POOL_STATE = None
     for path, display in files:
