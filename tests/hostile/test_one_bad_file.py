@@ -46,10 +46,9 @@ def test_malformed_pyproject_in_tree(repo: Repo, case: str) -> None:
     assert_no_traceback(res)
     assert res.rc == 1, str(res)
     _assert_still_checked(res.out, "evil.pkl")
-    for check in ("check-pins", "check-typosquats", "generate-sbom"):
-        one = repo.run([check, "--format", "json", "sub"])
-        assert_no_traceback(one)
-        assert one.rc in (0, 1), str(one)
+    one = repo.run(["check-pins", "--format", "json", "sub"])  # scan ran every check; one alone too
+    assert_no_traceback(one)
+    assert one.rc in (0, 1), str(one)
 
 
 @pytest.mark.parametrize("case", sorted(BAD_TOML))
@@ -82,10 +81,9 @@ def test_malformed_notebook(repo: Repo, case: str) -> None:
     assert res.rc == 1, str(res)
     _assert_still_checked(res.out, "bad.ipynb")
     assert "good.py" in res.out
-    for check in ("check-unsafe-loads", "check-typosquats", "generate-sbom"):
-        one = repo.run([check, "nb"])
-        assert_no_traceback(one)
-        assert "bad.ipynb" in one.out or check != "check-unsafe-loads", str(one)
+    one = repo.run(["check-unsafe-loads", "nb"])  # scan ran every check; the notebook reader's alone too
+    assert_no_traceback(one)
+    assert "bad.ipynb" in one.out, str(one)
 
 
 SYMLINKS: dict[str, Callable[[Repo], None]] = {
