@@ -390,7 +390,7 @@ def _add_map(out: Outcome, paths: Sequence[str], root: Path, cfg: Any, general: 
     ctx = ScanContext(paths=list(paths), root=root, config=cfg, options=dict(general),
                       exclude=tuple(general["exclude"]), walk=out.walk, label="map: ", roles=out.roles)
     try:
-        out.meta["map"] = supplymap.build(ctx)
+        out.meta["map"] = supplymap.build(ctx, out.findings)
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as exc:  # the map is a view of the results: it never fails the scan

@@ -99,8 +99,9 @@ def node_of(comp: Any) -> dict[str, Any]:
     return node
 
 
-def build(ctx: Any) -> dict[str, Any]:
-    """The map of the tree ``ctx`` walks (a check Context of the scan run)."""
+def build(ctx: Any, findings: Sequence[Any] = ()) -> dict[str, Any]:
+    """The map of the tree ``ctx`` walks (a check Context of the scan run); ``findings`` of the run add the
+    URLs that code, scripts and CI download from (download rules name the URL in their message)."""
     from mlwarden.checks.sbom import GenerateSbom
     from mlwarden.checks.sbom.collect import Inventory
 
@@ -128,6 +129,16 @@ def build(ctx: Any) -> dict[str, Any]:
         edges.add((f"code:{path}", target, line))
     for extra in _dvc_files(ctx):
         nodes.append(extra)
+    for node, code_path, line in _downloads(findings):
+        if node["id"] not in {n["id"] for n in nodes}:
+            nodes.append(node)
+        else:
+            same = next(n for n in nodes if n["id"] == node["id"])
+            same["places"] = sorted(set(same["places"]) | set(node["places"]))
+        if code_path:
+            code.setdefault(code_path, {"id": f"code:{code_path}", "layer": "code", "name": code_path,
+                                        "path": code_path, "places": [code_path]})
+            edges.add((f"code:{code_path}", node["id"], line))
     _lock_status(ctx, nodes)
     nodes.extend(code[k] for k in sorted(code))
     nodes.sort(key=lambda n: (n["layer"], n["name"], n["id"]))
@@ -229,6 +240,33 @@ def _closest(code_path: str, refs: Sequence[str]) -> list[str]:
 
     best = max(shared(r) for r in refs)
     return sorted(r for r in refs if shared(r) == best)
+
+
+DOWNLOAD_SLUGS = frozenset({"insecure-download", "download-unverified", "download-insecure",
+                            "hf-download-unpinned", "docker-add-remote-no-checksum"})
+_URL = re.compile(r"(?:https?|s3|gs)://[^\s`'\"<>()]+")
+MODEL_SUFFIXES = (".pt", ".pth", ".ckpt", ".bin", ".safetensors", ".onnx", ".gguf", ".h5", ".keras", ".pkl",
+                  ".joblib", ".pb", ".tflite", ".mar", ".nemo")
+
+
+def _downloads(findings: Sequence[Any]) -> list[tuple[dict[str, Any], str | None, int]]:
+    """URL nodes from download findings: (node, code path for an edge or None, line)."""
+    out = []
+    for f in findings:
+        if getattr(f.rule, "slug", "") not in DOWNLOAD_SLUGS:
+            continue
+        m = _URL.search(f.message)
+        if m is None:
+            continue
+        url = m.group(0).rstrip(".,;:")
+        bare = url.split("?", 1)[0].split("#", 1)[0].lower()
+        layer = "models" if bare.endswith(MODEL_SUFFIXES) else "datasets"
+        place = f"{f.path}:{f.line}" if f.line else f.path
+        node = {"id": f"url:{url}", "layer": layer, "name": url, "source": "url",
+                "secure": url.startswith("https://"), "places": [place]}
+        code_path = f.path if f.path.lower().endswith(_CODE_SUFFIXES) else None
+        out.append((node, code_path, int(f.line or 0)))
+    return out
 
 
 def _lock_status(ctx: Any, nodes: list[dict[str, Any]]) -> None:

@@ -126,6 +126,25 @@ def test_map_shows_what_the_lock_says(tmp_path: Path) -> None:
     assert "lock: changed since locked" in text and "lock: locked" in text
 
 
+def test_map_has_the_urls_code_downloads(tmp_path: Path) -> None:
+    project = example_project(tmp_path)
+    (project / "src" / "fetch.py").write_text(
+        "import urllib.request\n"
+        "import torch\n"
+        "urllib.request.urlretrieve('http://data.example.org/corpus.zip', 'corpus.zip')\n"
+        "torch.hub.download_url_to_file('https://models.example.org/resnet.pth', 'resnet.pth')\n"
+        "state = torch.load('resnet.pth', weights_only=True)\n", encoding="utf-8")
+    html, doc = scan_with_html(project)
+    smap = doc["meta"]["map"]
+    urls = {n["name"]: n for n in smap["nodes"] if n.get("source") == "url"}
+    assert urls["http://data.example.org/corpus.zip"]["layer"] == "datasets"
+    assert urls["http://data.example.org/corpus.zip"]["secure"] is False
+    assert urls["https://models.example.org/resnet.pth"]["layer"] == "models"
+    edges = {(e["from"], e["to"]) for e in smap["edges"]}
+    assert ("code:src/fetch.py", "url:http://data.example.org/corpus.zip") in edges
+    assert "download over plain http" in html.read_text(encoding="utf-8")
+
+
 def test_map_has_the_build_pipeline(tmp_path: Path) -> None:
     project = example_project(tmp_path)
     wf = project / ".github" / "workflows"

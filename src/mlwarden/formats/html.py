@@ -237,6 +237,9 @@ def _node_status(node: Mapping[str, Any]) -> str:
             bits.append(f"{node['size']} bytes")
     elif node.get("source") == "dvc":
         bits.append("DVC-tracked")
+    elif node.get("source") == "url":
+        bits.append("download over https" if node.get("secure") else "download over plain http"
+                    if str(node.get("name", "")).startswith("http://") else "download")
     elif layer == "pipeline":
         bits.append("pinned by digest" if node.get("pinned") else "mutable tag")
     for key in ("lock", "signature"):
