@@ -20,13 +20,16 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from mlwarden.checks.base import Check, Context
 from mlwarden.checks.verify import rules as R
 from mlwarden.core.files import Matcher, inside
 from mlwarden.core.findings import Finding, Severity
 from mlwarden.core.options import Option
+
+if TYPE_CHECKING:
+    from mlwarden.checks.verify.lockfile import Lock
 
 __all__ = ["VerifyArtifacts"]
 
@@ -143,7 +146,7 @@ class VerifyArtifacts(Check):
             self._unlocked(run, lock, explicit, folders, pointers)
         self._code(run, lock, explicit, folders)
         for cache in ctx.opt("hf-cache") or ():
-            self._hf_cache(run, Path(cache))
+            self._hf_cache(run, Path(cache), lock)
         jobs = int(ctx.opt("jobs") or 0)
         ctx.progress(f"hashing {len(run.jobs)} files")
         digests = hash_many(run.jobs, frozenset(run.md5_jobs), jobs=jobs)
@@ -404,7 +407,7 @@ class VerifyArtifacts(Check):
 
     # -- Hugging Face cache ----------------------------------------------------------------------------
     @staticmethod
-    def _hf_cache(run: _Run, cache: Path) -> None:
+    def _hf_cache(run: _Run, cache: Path, lock: Lock | None = None) -> None:
         from mlwarden.core.errors import UsageError
 
         if not cache.is_dir():
@@ -413,6 +416,7 @@ class VerifyArtifacts(Check):
             blobs = repo / "blobs"
             if not blobs.is_dir() or blobs.is_symlink():
                 continue
+            _hf_cache_vs_lock(run, repo, blobs, lock)
             # snapshot entries are links into this repository's blobs; one that points elsewhere serves
             # bytes nobody checked (a regular file there is a copy made where links are unavailable)
             snaps = repo / "snapshots"
@@ -445,6 +449,44 @@ class VerifyArtifacts(Check):
                     if got is not None and got != name:
                         run.add(R.HF_CACHE_CORRUPT, display, f"blob's git id is {got[:12]}…, not its name",
                                 hint="delete it and download again")
+
+
+def _hf_cache_vs_lock(run: _Run, repo: Path, blobs: Path, lock: Lock | None) -> None:
+    """A cached snapshot of a Hub commit whose files the lock recorded (``mlwarden lock --from-hub``): each
+    snapshot link must name the blob the Hub listed (blobs are named by sha256 / git blob id, and checked
+    against their names separately), and the snapshot may hold no file the Hub did not list."""
+    kind, sep, rest = repo.name.partition("s--")
+    if lock is None or not sep or kind not in ("model", "dataset"):
+        return
+    refs = {(r.hub, r.revision): r for r in lock.references if r.hub and r.revision and r.files}
+    if not refs:
+        return
+    hub = f"{kind}:{rest.replace('--', '/')}"
+    snaps = repo / "snapshots"
+    for (ref_hub, rev), ref in sorted(refs.items(), key=lambda kv: (kv[0][0] or "", kv[0][1] or "")):
+        snap = snaps / (rev or "")
+        if ref_hub != hub or not snap.is_dir() or snap.is_symlink():
+            continue
+        listed = {f.path: f for f in ref.files}
+        at = f"{hub}@{(rev or '')[:12]}"
+        for dirpath, _dirs, names in os.walk(snap, followlinks=False):
+            for n in sorted(names):
+                entry = Path(dirpath) / n
+                rel = entry.relative_to(snap).as_posix()
+                want = listed.get(rel)
+                if want is None:
+                    run.add(R.HF_CACHE_CORRUPT, run.rel(entry), f"{at} has no file {rel!r} "
+                            "on the Hub (mlwarden.lock), yet the cached snapshot holds one",
+                            hint="delete the snapshot and download again")
+                    continue
+                if not entry.is_symlink() or not inside(entry, blobs):
+                    continue  # copies and foreign links: checked by the blob/link checks
+                expected = want.sha256 or want.git_sha1
+                blob = os.path.basename(os.readlink(entry))
+                if blob != expected:
+                    run.add(R.HF_CACHE_CORRUPT, run.rel(entry), f"links to blob {blob[:12]}…, but "
+                            f"mlwarden.lock recorded {(expected or '')[:12]}… for {rel!r} at {at}",
+                            hint="delete the snapshot and download again")
 
 
 def _artifact_name(rel: str) -> bool:

@@ -63,6 +63,13 @@ def _lock_parser() -> argparse.ArgumentParser:
     p.add_argument("--slsa", metavar="FILE", help="also write the lock as SLSA v1.0 resolvedDependencies")
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="paths to skip")
     p.add_argument("--jobs", type=int, default=0, metavar="N", help="hashing threads (0: automatic)")
+    p.add_argument("--from-hub", action="store_true",
+                   help="query the Hugging Face Hub API for the files (sha256 of LFS files, git blob id of "
+                   "others) of every [[reference]] pinned to a commit (the only network use of `lock`)")
+    p.add_argument("--hf-endpoint", metavar="URL",
+                   help="Hub endpoint for --from-hub (default: $HF_ENDPOINT, else https://huggingface.co)")
+    p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+                   help="per-request timeout for --from-hub (default 30; all requests together: 300)")
     return p
 
 
@@ -95,9 +102,16 @@ def _lock(argv: list[str]) -> int:
     for p in paths:
         if not Path(p).exists():
             raise UsageError(f"{p}: no such file or directory")
+    if args.hf_endpoint and not args.from_hub:
+        raise UsageError("--hf-endpoint only applies with --from-hub")
+    if not args.timeout > 0:
+        raise UsageError("--timeout must be positive")
+    unpinned: list[str] = []
     new, refused = build_lock(root, paths, prev, sources=_kv(args.source, "--source"),
                               signers=_kv(args.signer, "--signer"), folders=args.folder,
-                              exclude=args.exclude, jobs=args.jobs, lock_rel=args.lock)
+                              exclude=args.exclude, jobs=args.jobs, lock_rel=args.lock, unpinned=unpinned)
+    if args.from_hub:
+        new.references = _fill_from_hub(new.references, unpinned, args.hf_endpoint, args.timeout)
     if refused and not args.allow_flagged:
         for rel, verdict in refused:
             print(f"{rel}: scan-models verdict {verdict}", file=sys.stderr)
@@ -127,9 +141,10 @@ def _lock(argv: list[str]) -> int:
 
 def build_lock(root: Path, paths: Sequence[str], prev: Lock | None, *, sources: dict[str, str] | None = None,
                signers: dict[str, str] | None = None, folders: Sequence[str] = (),
-               exclude: Sequence[str] = (), jobs: int = 0,
-               lock_rel: str = lockfile.LOCK_NAME) -> tuple[Lock, list[tuple[str, str]]]:
-    """The lock for ``paths`` and the (path, verdict) of files scan-models flags critical."""
+               exclude: Sequence[str] = (), jobs: int = 0, lock_rel: str = lockfile.LOCK_NAME,
+               unpinned: list[str] | None = None) -> tuple[Lock, list[tuple[str, str]]]:
+    """The lock for ``paths`` and the (path, verdict) of files scan-models flags critical. Hub references
+    in code that are not pinned to a commit are appended to ``unpinned`` (``path:line kind:repo``)."""
     from mlwarden.checks.verify.digest import Digest, hash_many
     from mlwarden.checks.verify.discover import (
         find_model_folders,
@@ -256,7 +271,7 @@ def build_lock(root: Path, paths: Sequence[str], prev: Lock | None, *, sources: 
     keep = [a for a in (prev.artifacts if prev else []) if a.path not in plan
             and not any(_under(a.path, s, root) for s in paths)]
     new = Lock(artifacts=sorted([*artifacts, *keep], key=lambda a: lockfile.path_key(a.path)),
-               references=_references(root, paths, prev, exclude))
+               references=_references(root, paths, prev, exclude, unpinned))
     return new, refused
 
 
@@ -309,8 +324,36 @@ def _worse(a: str, b: str) -> str:
     return a if rank.get(a, 0) >= rank.get(b, 0) else b
 
 
+def _fill_from_hub(refs: list[Reference], unpinned: list[str], endpoint_flag: str | None,
+                   timeout: float) -> list[Reference]:
+    """--from-hub: every Hub reference pinned to a commit gets its files from the Hub API. Unpinned ones
+    are reported (never resolved: a branch names different bytes tomorrow)."""
+    import os
+
+    from mlwarden.checks.verify import hubapi
+    from mlwarden.core.net import Deadline
+
+    for where in sorted(set(unpinned)):
+        print(f"mlwarden lock: warning: {where} is not pinned to a commit: --from-hub does not resolve "
+              "branches or tags; pin revision=<40-hex commit> to lock its files", file=sys.stderr)
+    url = hubapi.endpoint(endpoint_flag)
+    token = os.environ.get("HF_TOKEN") or None
+    deadline = Deadline(hubapi.DEADLINE)
+    out = []
+    for r in refs:
+        if r.hub and not r.revision:
+            print(f"mlwarden lock: warning: reference {r.hub} has no revision: not resolved by --from-hub",
+                  file=sys.stderr)
+        if r.hub and r.revision:
+            files = hubapi.fetch_tree(r.hub, r.revision, endpoint_url=url, token=token, timeout=timeout,
+                                      deadline=deadline)
+            r = replace(r, files=files)
+        out.append(r)
+    return out
+
+
 def _references(root: Path, paths: Sequence[str], prev: Lock | None,
-                exclude: Sequence[str]) -> list[Reference]:
+                exclude: Sequence[str], unpinned: list[str] | None = None) -> list[Reference]:
     from mlwarden.checks.unsafe_loads import hub_references
     from mlwarden.core.files import iter_files, relpath
 
@@ -327,6 +370,8 @@ def _references(root: Path, paths: Sequence[str], prev: Lock | None,
         for h in found:
             hub = f"{h.kind}:{h.repo_id}"
             seen_ids.add(hub)
+            if not (h.pinned and h.revision) and unpinned is not None:
+                unpinned.append(f"{h.path}:{h.line} {hub}")
             if h.pinned and h.revision:
                 ref = Reference(hub=hub, revision=h.revision)
                 if ("hub", hub) in refs and refs[("hub", hub)].revision != h.revision:
@@ -334,6 +379,12 @@ def _references(root: Path, paths: Sequence[str], prev: Lock | None,
                     refs[("hub", f"{hub}@{h.revision}")] = ref
                 else:
                     refs[("hub", hub)] = ref
+    prev_files = {(r.hub, r.revision): r.files for r in (prev.references if prev else [])
+                  if r.hub and r.files}
+    for key, ref in list(refs.items()):
+        kept = prev_files.get((ref.hub or "", ref.revision))
+        if kept:  # files recorded by an earlier --from-hub stay while the commit is the same
+            refs[key] = replace(ref, files=kept)
     for r in (prev.references if prev else []):
         if r.url:
             refs.setdefault(r.key, r)

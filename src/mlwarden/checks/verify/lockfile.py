@@ -22,6 +22,10 @@ Layout (version 1)::
     [[reference]]                      # what code downloads at run time
     hub = "model:org/name"             # with revision = "<40-hex commit>"
     revision = "<40-hex>"
+    files = [                          # optional, filled by `mlwarden lock --from-hub` (Hub API tree)
+        { path = "model.safetensors", size = 9, sha256 = "<hex>" },   # LFS file: sha256 of the content
+        { path = "config.json", size = 12, git-sha1 = "<hex>" },      # git file: its blob id (no sha256)
+    ]
 
     [[reference]]
     url = "https://example.org/w.bin"
@@ -89,11 +93,21 @@ class Artifact:
 
 
 @dataclass(frozen=True)
+class HubFile:
+    """A file of a Hub repository at a commit, as the Hub API lists it (``mlwarden lock --from-hub``)."""
+    path: str
+    size: int
+    sha256: str | None = None  # LFS files: the sha256 of the content (the LFS oid)
+    git_sha1: str | None = None  # other files: the git blob id (the API gives no sha256 for them)
+
+
+@dataclass(frozen=True)
 class Reference:
     hub: str | None = None  # "model:org/name" | "dataset:org/name"
     revision: str | None = None
     url: str | None = None
     sha256: str | None = None
+    files: tuple[HubFile, ...] = ()  # Hub references only, filled by --from-hub
 
     @property
     def key(self) -> tuple[str, str]:
@@ -182,6 +196,13 @@ def dumps(lock: Lock) -> str:
             lines.append(f"hub = {_q(r.hub)}\n")
             if r.revision:
                 lines.append(f"revision = {_q(r.revision)}\n")
+            if r.files:
+                lines.append("files = [\n")
+                for hf in sorted(r.files, key=lambda f: path_key(f.path)):
+                    digest = (f"sha256 = {_q(hf.sha256)}" if hf.sha256
+                              else f"git-sha1 = {_q(hf.git_sha1 or '')}")
+                    lines.append(f"    {{ path = {_q(hf.path)}, size = {hf.size}, {digest} }},\n")
+                lines.append("]\n")
         else:
             lines.append(f"url = {_q(r.url or '')}\n")
             if r.sha256:
@@ -294,11 +315,35 @@ def loads(text: str, origin: str = LOCK_NAME) -> Lock:
             rev = _str(r, "revision", where, required=False)
             if rev is not None and not HEX40.fullmatch(rev):
                 raise LockError(f"{where}: revision must be a 40-hex commit")
-            lock.references.append(Reference(hub=hub, revision=rev))
+            lock.references.append(Reference(hub=hub, revision=rev, files=_hub_files(r, where)))
         else:
             sha = _str(r, "sha256", where, required=False)
             lock.references.append(Reference(url=url, sha256=_hex64(sha, "sha256", where) if sha else None))
     return lock
+
+
+def _hub_files(r: dict[str, Any], where: str) -> tuple[HubFile, ...]:
+    raw = r.get("files")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise LockError(f"{where}: 'files' must be an array")
+    out: dict[str, HubFile] = {}
+    for f in raw:
+        if not isinstance(f, dict):
+            raise LockError(f"{where}: a files entry is not a table")
+        name = _rel(str(_str(f, "path", where)), where)
+        if name in out:
+            raise LockError(f"{where}: duplicate file {name!r}")
+        sha = _str(f, "sha256", where, required=False)
+        git = _str(f, "git-sha1", where, required=False)
+        if bool(sha) == bool(git):
+            raise LockError(f"{where}: file {name!r} needs exactly one of 'sha256' or 'git-sha1'")
+        if git is not None and not HEX40.fullmatch(git):
+            raise LockError(f"{where}: 'git-sha1' must be 40 lowercase hex digits")
+        out[name] = HubFile(name, _int(f, "size", where),
+                            sha256=_hex64(sha, "sha256", where) if sha else None, git_sha1=git)
+    return tuple(sorted(out.values(), key=lambda f: path_key(f.path)))
 
 
 MAX_LOCK = 64 * 1024 * 1024
