@@ -39,6 +39,7 @@ class Hub:
         self.requests: list[tuple[str, str | None]] = []
         self.delay = 0.0
         self.status = 200
+        self.next_host = ""
         hub = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -68,7 +69,7 @@ class Hub:
         if path == model:
             return ([{"type": "directory", "oid": "f" * 40, "size": 0, "path": "sub"},
                      {"type": "file", "oid": _git_sha1(CONFIG), "size": len(CONFIG), "path": "config.json"}],
-                    f'<{self.url}{model}&cursor=p2>; rel="next"')
+                    f'<{self.next_host or self.url}{model}&cursor=p2>; rel="next"')
         if path == model + "&cursor=p2":
             return ([{"type": "file", "oid": "e" * 40, "size": 134, "path": "sub/model.safetensors",
                       "lfs": {"oid": hashlib.sha256(WEIGHTS).hexdigest(), "size": len(WEIGHTS),
@@ -175,6 +176,13 @@ def test_hub_errors_exit_2_with_one_line_naming_the_repo(tmp_path: Path, hub: Hu
     assert rc == 2 and time.monotonic() - t0 < 1.8
     assert len(err.strip().splitlines()) == 1 and "org/data" in err
     hub.delay = 0.0
+    hub.next_host = "http://localhost:" + hub.url.rsplit(":", 1)[1]  # a next page elsewhere: not followed
+    monkeypatch.setenv("HF_TOKEN", "tok-123")
+    hub.requests.clear()
+    rc, _, err = run(repo, "lock", "--from-hub", "--hf-endpoint", hub.url, capsys=capsys,
+                     monkeypatch=monkeypatch)
+    assert rc == 2 and "model:org/name" in err and "another host" in err, err
+    assert not any("cursor=p2" in p for p, _ in hub.requests)
     rc, _, err = run(repo, "lock", "--from-hub", "--hf-endpoint", "http://127.0.0.1:1", capsys=capsys,
                      monkeypatch=monkeypatch)
     assert rc == 2 and "cannot query the Hub API" in err and "org/data" in err

@@ -73,8 +73,7 @@ def fetch_tree(hub: str, revision: str, *, endpoint_url: str, token: str | None 
                        "?recursive=true")
     deadline = deadline or Deadline(DEADLINE)
     headers = {"Accept": "application/json", "User-Agent": "mlwarden"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
+    origin = urllib.parse.urlsplit(url)[:2]
     files: dict[str, HubFile] = {}
     pages = 0
     while url:
@@ -82,8 +81,12 @@ def fetch_tree(hub: str, revision: str, *, endpoint_url: str, token: str | None 
         if pages > MAX_PAGES:
             raise NetworkError(f"{what}: more than {MAX_PAGES} pages of tree listing")
         if not url.startswith(("https://", "http://")):
-            raise NetworkError(f"{what}: refusing to follow {url!r}")
+            raise NetworkError(f"{what}: refusing to query {url!r} (only http and https)")
+        if urllib.parse.urlsplit(url)[:2] != origin:
+            raise NetworkError(f"{what}: the Hub API's next page {url!r} is on another host; not followed")
         req = urllib.request.Request(url, headers=headers)  # noqa: S310 (scheme checked)
+        if token:  # never sent on to where a redirect points
+            req.add_unredirected_header("Authorization", f"Bearer {token}")
         try:
             with urlopen(req, timeout=timeout, deadline=deadline) as resp:
                 body = resp.read(MAX_PAGE_BYTES + 1)

@@ -90,8 +90,10 @@ DOWNLOAD_UNLOCKED = Rule(
 HF_CACHE_CORRUPT = Rule(
     "MLW916", "hf-cache-corrupt", Severity.HIGH, "Hugging Face cache blob does not hash to its name",
     "Blobs in a Hugging Face cache are named by their sha256 (LFS files) or git blob id; this one's bytes "
-    "do not match, so the cache was modified or corrupted (huggingface_hub checks only the size). Delete "
-    "it and download again.", cwe=(494, 345), check=_C)
+    "do not match, so the cache was modified or corrupted (huggingface_hub checks only the size). With a "
+    "lock filled by `mlwarden lock --from-hub`, a snapshot of a locked commit must also link each file to "
+    "the blob the Hub listed and hold no file the Hub did not list. Delete it and download again.",
+    cwe=(494, 345), check=_C)
 LOCK_REFERENCE_MISMATCH = Rule(
     "MLW917", "lock-source-mismatch", Severity.HIGH, "Locked artifact no longer matches its recorded source",
     "The lock says the artifact comes from a DVC record, LFS pointer or Hub commit, and that record now "
