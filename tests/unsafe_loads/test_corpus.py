@@ -287,6 +287,7 @@ def test_every_rule_has_a_positive_case(tmp_path: Path) -> None:
 
     covered = {s for _, _, exp in CASES for s in exp}
     covered.add("torch-load-vulnerable-torch")  # exercised by the version matrix in test_torch_version.py
+    covered.add("config-code-exec")  # a YAML plus the module that execs it: test_dataset_configs.py
     assert {r.slug for r in RULES} <= covered
 
 

@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from mlwarden.checks.base import Check, Context
 from mlwarden.checks.unsafe_loads.rules import RULES
@@ -253,12 +253,12 @@ def scan_file(path: Path, display: str, root: Path, pins: object | None = None) 
 def scan_files(files: list[tuple[Path, str]], root: Path, pins: object | None = None) -> Iterator[Finding]:
     """Findings for a set of files seen as one repository (see ``project.py``)."""
     from mlwarden.checks.base import guard_file
-    from mlwarden.checks.unsafe_loads.configs import is_config, scan_config
+    from mlwarden.checks.unsafe_loads import configs as cfg
     from mlwarden.checks.unsafe_loads.project import finish
 
     facts = []
-    configs = [(p, d) for p, d in files if is_config(p.name)]
-    files = [(p, d) for p, d in files if not is_config(p.name)]
+    configs = [(p, d) for p, d in files if cfg.is_config(p.name)]
+    files = [(p, d) for p, d in files if not cfg.is_config(p.name)]
     dynamic = False
     for problems, ff in _phase1(files, root, pins):
         dynamic = dynamic or bool(ff is not None and ff.trc_dynamic)
@@ -280,8 +280,17 @@ def scan_files(files: list[tuple[Path, str]], root: Path, pins: object | None = 
             yield path, display, data.decode("utf-8", "replace")
 
     yield from finish(facts, reparse, texts)
+    sites: list[Any] = []
+
+    def run_sites() -> Any:  # exec/eval of config values: looked for only once a YAML holds a Python block
+        if not sites:
+            sites.append(cfg.exec_sites(files, reparse))
+        return sites[0]
+
     for path, display in configs:
-        yield from guard_file(display, functools.partial(scan_config, path, display, dynamic))
+        yield from guard_file(display, functools.partial(cfg.scan_config, path, display, dynamic))
+        if cfg.is_yaml(path.name):
+            yield from guard_file(display, functools.partial(cfg.scan_yaml_data, path, display, run_sites))
 
 
 # phase 1 runs in a small process pool on large trees (fork start method only, so the pool inherits the

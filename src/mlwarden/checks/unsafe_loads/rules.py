@@ -88,9 +88,17 @@ UNVERIFIED_DOWNLOAD = Rule(
     "comparison, so a changed or tampered file is used as is. Compare `hashlib.sha256(...)` with a pinned "
     "digest before loading (or pass `hash_prefix=` / `check_hash=True` / `file_hash=`).",
     cwe=(494,), check=_C)
+CONFIG_CODE_EXEC = Rule(
+    "MLW108", "config-code-exec", Severity.HIGH, "Config file holds Python code that the repository executes",
+    "A dataset or training config (YAML) holds a block of Python source (a `download: |` script, as in "
+    "yolov5-style dataset files) and the repository's code runs a value read from such configs with `exec` "
+    "or `eval`: whoever can change the config (a downloaded dataset file, a pull request, a user-supplied "
+    "path) runs arbitrary code. Replace the script by data (URLs with pinned sha256 digests) handled by "
+    "the project's own download code, or keep such scripts in reviewed Python modules.",
+    cwe=(94,), check=_C)
 
 RULES: tuple[Rule, ...] = (
     TORCH_LOAD, TORCH_VULNERABLE, PICKLE_LOAD, NUMPY_PICKLE, YAML_UNSAFE, KERAS_UNSAFE, TRUST_REMOTE_CODE,
-    HUB_UNPINNED, HUB_REVISION_UNKNOWN, TORCH_HUB_UNPINNED, TORCH_HUB_TRUST, INSECURE_DOWNLOAD,
-    UNVERIFIED_DOWNLOAD,
+    CONFIG_CODE_EXEC, HUB_UNPINNED, HUB_REVISION_UNKNOWN, TORCH_HUB_UNPINNED, TORCH_HUB_TRUST,
+    INSECURE_DOWNLOAD, UNVERIFIED_DOWNLOAD,
 )
