@@ -317,3 +317,26 @@ def test_roles_config_changes_scan_severity(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setenv("MLWARDEN_ROLES", "requirements-dev.txt=test")
     found = _scan_json(tmp_path, monkeypatch, capsys)
     assert [(f["severity"], f["role"]) for f in found if f["slug"] == "unpinned"] == [("medium", "test")]
+
+
+def test_payloads_keep_their_severity_in_every_role(tmp_path: Path) -> None:
+    """A pickle that runs a command is as dangerous in examples/ or tests/ as anywhere else; a pin problem in
+    an example's requirements is lowered."""
+    import subprocess
+    import sys
+
+    for folder in ("examples/demo", "tests/fixtures", "third_party/lib"):
+        d = tmp_path / folder
+        d.mkdir(parents=True)
+        (d / "model.pkl").write_bytes(b"cos\nsystem\n(S'echo pwned'\ntR.")
+        (d / "requirements.txt").write_text("requests\n")
+    proc = subprocess.run([sys.executable, "-m", "mlwarden", "scan", "--format", "json", "--checks",
+                           "scan-models,check-pins"], cwd=tmp_path, capture_output=True, text=True, check=False)
+    import json
+
+    found = json.loads(proc.stdout)["findings"]
+    payloads = [f for f in found if f["id"] == "MLW501"]
+    assert len(payloads) == 3 and all(f["severity"] == "critical" for f in payloads), payloads
+    unpinned = [f for f in found if f["slug"] == "unpinned"]
+    assert unpinned and all(f["severity"] != "high" for f in unpinned), unpinned
+    assert not (tmp_path / "pwned").exists()

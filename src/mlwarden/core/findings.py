@@ -55,6 +55,9 @@ class Rule:
     # ids or slugs of rules this one makes redundant for the same subject on the same line: the other
     # finding is folded into this one (core.merge)
     supersedes: tuple[str, ...] = ()
+    # a payload found in the file itself (a pickle that runs commands, a known-malicious release): the same
+    # risk whatever the file's role, so core.roles.adjust never lowers it
+    role_exempt: bool = False
 
     def __post_init__(self) -> None:
         if not (len(self.id) == 6 and self.id.startswith("MLW") and self.id[3:].isdigit()):

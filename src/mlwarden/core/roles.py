@@ -199,7 +199,8 @@ def parse_overrides(value: Any, where: str = "roles") -> tuple[tuple[str, Role],
 def adjust(severity: Severity, role: Role | str | None, rule: Rule | None = None) -> Severity | None:
     """The severity a finding of ``severity`` gets in a file of ``role``; None means not reported.
 
-    A rule's own ``role_severity`` entry wins; otherwise example/dev/test/vendored are one level lower
+    A rule's own ``role_severity`` entry wins; a ``role_exempt`` rule (a payload in the file itself) keeps its
+    severity everywhere; otherwise example/dev/test/vendored are one level lower
     (never below info), generated is info, install and library keep the severity."""
     if role is None:
         return severity
@@ -208,6 +209,8 @@ def adjust(severity: Severity, role: Role | str | None, rule: Rule | None = None
         for name, sev in rule.role_severity:
             if name == r.value:
                 return sev
+        if rule.role_exempt:
+            return severity
     if r in LOWERED:
         return Severity(max(int(severity) - 1, int(Severity.INFO)))
     if r is Role.GENERATED:

@@ -16,7 +16,7 @@ MALICIOUS = Rule(
     "MLW602", "malicious-package", Severity.CRITICAL, "Known malicious package release",
     "A `MAL-` record in OSV's malicious-packages feed lists this release: installing it runs attacker "
     "code. Remove it, rotate every credential the machines that installed it could reach, and audit "
-    "them.", cwe=(506, 829), check=_C)
+    "them.", cwe=(506, 829), check=_C, role_exempt=True)
 CANNOT_AUDIT = Rule(
     "MLW603", "cannot-audit", Severity.MEDIUM, "Dependency that cannot be audited",
     "Without one exact version (an `==` pin with no wildcard, `===`, a lock entry, or a wheel URL whose "

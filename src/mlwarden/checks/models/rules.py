@@ -22,6 +22,7 @@ GLOBAL_DANGEROUS = Rule(
     "operator.attrgetter, torch._inductor, numpy.testing ...). " + _LOAD_HINT,
     cwe=(502, 94),
     check=_C,
+    role_exempt=True,
 )
 GLOBAL_UNKNOWN = Rule(
     "MLW502",
@@ -73,6 +74,7 @@ KERAS_LAMBDA = Rule(
     "first call. Rebuild the layer in code and save weights only; load with `safe_mode=True`.",
     cwe=(502, 94),
     check=_C,
+    role_exempt=True,
 )
 KERAS_MODULE = Rule(
     "MLW507",
@@ -94,6 +96,7 @@ GGUF_TEMPLATE = Rule(
     "(CVE-2024-34359). Replace the template with a plain one.",
     cwe=(1336, 94),
     check=_C,
+    role_exempt=True,
 )
 ONNX_EXTERNAL = Rule(
     "MLW509",
@@ -186,6 +189,7 @@ STATE_SPECIAL_ATTR = Rule(
     "__setstate__ = torch.storage._load_from_bytes). Real objects never carry these names in their state.",
     cwe=(502, 94),
     check=_C,
+    role_exempt=True,
 )
 TORCHSCRIPT_CODE = Rule(
     "MLW518",
