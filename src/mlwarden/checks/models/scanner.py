@@ -739,44 +739,18 @@ class Scanner:
             how = _how(kind, shapes)
             glob = f"{mod}.{name}"
             package = normalize(mod, name)[0].split(".", 1)[0]
+            extra: dict[str, Any] = {}
             if verdict == DANGEROUS:
-                sink.add(
-                    R.GLOBAL_DANGEROUS,
-                    f"imports {glob} ({use.opcode}){which}, {how}: {reason}",
-                    member=member,
-                    offset=use.offset - base,
-                    fmt=fmt,
-                    glob=glob,
-                    calls=shapes,
-                    use=kind,
-                    package=package,
-                )
+                rule, text = R.GLOBAL_DANGEROUS, f"imports {glob} ({use.opcode}){which}, {how}: {reason}"
             elif kind == "call":
-                sink.add(
-                    R.GLOBAL_UNKNOWN,
-                    f"imports unknown global {glob} ({use.opcode}){which}, {how}",
-                    member=member,
-                    offset=use.offset - base,
-                    fmt=fmt,
-                    glob=glob,
-                    calls=shapes,
-                    use=kind,
-                    package=package,
-                )
+                rule, text = R.GLOBAL_UNKNOWN, f"imports unknown global {glob} ({use.opcode}){which}, {how}"
             else:
                 what = "object of" if kind == "object" else "reference to"
-                sink.add(
-                    R.OBJECT_UNKNOWN,
-                    f"{what} {glob} ({use.opcode}){which}, not in the allowlist: {how}",
-                    member=member,
-                    offset=use.offset - base,
-                    fmt=fmt,
-                    glob=glob,
-                    calls=shapes,
-                    use=kind,
-                    package=package,
-                    module=normalize(mod, name)[0],
-                )
+                rule = R.OBJECT_UNKNOWN
+                text = f"{what} {glob} ({use.opcode}){which}, not in the allowlist: {how}"
+                extra["module"] = normalize(mod, name)[0]
+            sink.add(rule, text, member=member, offset=use.offset - base, fmt=fmt, glob=glob, calls=shapes,
+                     use=kind, package=package, **extra)
         for off, how_set, attr, value, on in res.planted[:10]:
             sink.add(
                 R.STATE_SPECIAL_ATTR,
